@@ -1,0 +1,18 @@
+/**
+ * Acme's authentication and authorization hooks: password lookup, the admin group and
+ * stuff ownership.
+ */
+import type { SimpleAuth } from '../auth'
+import type { AcmeData } from './store'
+
+export function registerHooks(auth: SimpleAuth, store: AcmeData): SimpleAuth {
+	return auth
+		.getUserPass((login) => store.getUserPass(login))
+		.groupCheck('admin', (login) => store.userIsAdmin(login))
+		.objectPerms('stuff', function stuffPermission(login: string, stuff: string, role: string | null) {
+			const owner = store.getStuffOwner(stuff)
+			if (owner === null) return null
+			if (role === 'owner') return owner === login
+			return false
+		})
+}

@@ -1,0 +1,48 @@
+/**
+ * The Acme service: its store, hooks and routes assembled under a configuration.
+ */
+import { Elysia } from 'elysia'
+import { SimpleAuth, type RawConfig } from '../auth'
+import { AcmeData } from './store'
+import { registerHooks } from './hooks'
+import { createRoutes } from './routes'
+
+/** The configuration used when no file is given: the tutorial's acme.conf with tokens. */
+export const DEFAULT_CONFIG: RawConfig = {
+	FSA_AUTH: ['token', 'basic', 'param', 'none'],
+	FSA_MODE: 'debug1',
+	FSA_ADD_HEADERS: { Application: 'Acme' },
+	FSA_REALM: 'acme',
+	FSA_PARAM_USER: 'username',
+	FSA_PARAM_PASS: 'password',
+	FSA_TOKEN_DELAY: 10.0
+}
+
+export interface AcmeOptions {
+	config?: RawConfig
+	/** SQLite file, or ":memory:". @default ":memory:" */
+	db?: string
+	/** Password of the admin user `acme`, created when absent. */
+	adminPassword?: string
+}
+
+export async function createAcme(options: AcmeOptions = {}) {
+	const store = new AcmeData(options.db ?? ':memory:')
+	try {
+		const config = { ...(options.config ?? DEFAULT_CONFIG) }
+		// tokens survive a restart: without a configured secret, keep one in the database
+		if (config.FSA_TOKEN_SECRET === undefined)
+			config.FSA_TOKEN_SECRET = store.initSetting(
+				'token_secret',
+				Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64url')
+			)
+		const auth = registerHooks(new SimpleAuth({ name: 'acme', config }), store)
+		if (options.adminPassword !== undefined && !store.userExists('acme'))
+			store.addUser('acme', await auth.hashPassword(options.adminPassword), 'acme@acme.org', true)
+		const app = new Elysia().use(createRoutes(auth, store))
+		return { app, auth, store }
+	} catch (error) {
+		store.close()
+		throw error
+	}
+}

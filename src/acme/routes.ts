@@ -1,0 +1,109 @@
+/**
+ * The tutorial's routes, declared on the framework's public API only.
+ */
+import { Elysia, t } from 'elysia'
+import { ErrorResponse, JsonData, simpleAuth, type Scheme, type SimpleAuth } from '../auth'
+import type { AcmeData } from './store'
+import { version } from '../../package.json'
+
+const Someone = t.Object({ name: t.String(), born: t.String({ format: 'date' }) })
+const DAY_MS = 24 * 60 * 60 * 1000
+
+/** The login of an authenticated route; the framework never runs such a route without one. */
+function login(user: string | null): string {
+	if (user === null) throw new ErrorResponse('missing authentication', 401)
+	return user
+}
+
+export function isPrime(n: number): boolean {
+	if (!Number.isInteger(n) || n < 2) return false
+	if (n % 2 === 0) return n === 2
+	for (let divisor = 3; divisor * divisor <= n; divisor += 2) if (n % divisor === 0) return false
+	return true
+}
+
+function daysSince(born: string, now = new Date()): number {
+	const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate())
+	return Math.floor((today - Date.parse(`${born}T00:00:00Z`)) / DAY_MS)
+}
+
+export function createRoutes(auth: SimpleAuth, store: AcmeData) {
+	const { auth: enabled, authDefault } = auth.settings
+	/** The schemes among those a route prefers that the configuration enables. */
+	const prefer = (...schemes: Scheme[]): { authn: Scheme[] } => {
+		const chosen = schemes.filter((scheme) => enabled.includes(scheme))
+		return { authn: chosen.length > 0 ? chosen : authDefault }
+	}
+	// open routes stay open when the default chain lacks "none" (the tutorial's last section)
+	const open = {
+		authz: 'OPEN' as const,
+		...(authDefault.includes('none') ? { authn: authDefault } : prefer('none'))
+	}
+
+	return new Elysia({ name: 'acme-routes' })
+		.use(simpleAuth(auth))
+		.get('/hello', () => ({ msg: 'hello', version }), open)
+		.get('/hello-me', ({ user }) => ({ msg: 'hello', user: login(user) }), { authz: 'AUTH' })
+		.post(
+			'/stuff',
+			({ user, args, set }) => {
+				store.addStuff(args.stuff, login(user), args.price)
+				set.status = 201
+				return `stuff added: ${args.stuff}`
+			},
+			{ authz: 'AUTH', args: t.Object({ stuff: t.String({ minLength: 1 }), price: t.Number() }) }
+		)
+		.get('/stuff', ({ user }) => store.getUserStuff(login(user)), { authz: 'AUTH' })
+		.patch(
+			'/stuff/:sid',
+			({ params, args }) => {
+				store.changeStuff(params.sid, args.price)
+				return `stuff changed: ${params.sid}`
+			},
+			{ authz: ['stuff', 'sid', 'owner'], args: t.Object({ price: t.Number() }) }
+		)
+		.get('/token', async ({ user }) => ({ token: await auth.createToken(login(user)) }), {
+			authz: 'AUTH',
+			...prefer('token', 'basic', 'param')
+		})
+		.post(
+			'/token',
+			async ({ user, set }) => {
+				set.status = 201
+				return { token: await auth.createToken(login(user)) }
+			},
+			{ authz: 'AUTH', ...prefer('param') }
+		)
+		.post(
+			'/user',
+			async ({ args, set }) => {
+				store.addUser(args.login, await auth.hashPassword(args.password), args.email, false)
+				set.status = 201
+				return `user added: ${args.login}`
+			},
+			{ authz: 'admin', args: t.Object({ login: t.String(), password: t.String(), email: t.String() }) }
+		)
+		.get('/days', ({ args }) => ({ name: args.who.name, days: daysSince(args.who.born) }), {
+			...open,
+			args: t.Object({ who: Someone })
+		})
+		.get('/primes', ({ args }) => (args.li as number[]).filter(isPrime), {
+			...open,
+			args: t.Object({ li: t.Array(t.Integer()) })
+		})
+		.get(
+			'/len',
+			({ args }) => {
+				const p = args.p
+				return {
+					len:
+						typeof p === 'string' || Array.isArray(p)
+							? p.length
+							: p !== null && typeof p === 'object'
+								? Object.keys(p).length
+								: 'not available'
+				}
+			},
+			{ ...open, args: t.Object({ p: JsonData() }) }
+		)
+}

@@ -1,0 +1,45 @@
+/**
+ * The basic scheme (RFC 7617): parsing of the Authorization header as a pure function.
+ */
+
+export type BasicCredentials = { ok: true; user: string; password: string } | { ok: false; reason: string }
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/
+const utf8 = new TextDecoder('utf-8', { fatal: true })
+
+/** Whether an Authorization header uses the scheme `name`, case-insensitively. */
+export function hasScheme(header: string, name: string): boolean {
+	return (
+		header.length > name.length &&
+		header.charCodeAt(name.length) === 32 &&
+		header.slice(0, name.length).toLowerCase() === name.toLowerCase()
+	)
+}
+
+/**
+ * Parse `Basic base64(user:password)` strictly: the base64 must be canonical, the text valid
+ * UTF-8 without control characters, the user not empty; the password may contain ":".
+ */
+export function parseBasicAuthorization(header: string): BasicCredentials {
+	if (!hasScheme(header, 'Basic')) return { ok: false, reason: 'unexpected authorization header' }
+	const encoded = header.slice(6).trim()
+	if (encoded === '' || !BASE64.test(encoded))
+		return { ok: false, reason: 'decoding error on authorization header' }
+	let decoded: string
+	try {
+		decoded = utf8.decode(Buffer.from(encoded, 'base64'))
+	} catch {
+		return { ok: false, reason: 'decoding error on authorization header' }
+	}
+	const colon = decoded.indexOf(':')
+	if (colon <= 0 || CONTROL.test(decoded))
+		return { ok: false, reason: 'decoding error on authorization header' }
+	return { ok: true, user: decoded.slice(0, colon), password: decoded.slice(colon + 1) }
+}
+
+/** The value of a basic challenge. */
+export function basicChallenge(realm: string): string {
+	return `Basic realm="${realm.replace(/["\\]/g, '\\$&')}", charset="UTF-8"`
+}

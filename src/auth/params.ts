@@ -1,0 +1,230 @@
+/**
+ * Typed route parameters, declared with TypeBox and filled from the path, the query string,
+ * the form and the JSON body, with FlaskSimpleAuth's conversions. Every fault is collected
+ * into one 400.
+ */
+import { FormatRegistry, Kind, OptionalKind, Type as T, type TObject, type TSchema } from '@sinclair/typebox'
+import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler'
+import { ErrorResponse } from './errors'
+import type { RawParam, RequestParams } from './request'
+
+/** Any JSON value; sent over HTTP as a JSON string (FlaskSimpleAuth's `JsonData`). */
+export const JsonData = (options?: { description?: string }) => T.Unknown({ ...options, 'x-json-data': true })
+
+if (!FormatRegistry.Has('date'))
+	FormatRegistry.Set('date', (value) => {
+		const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value)
+		if (!match) return false
+		const date = new Date(`${value}T00:00:00Z`)
+		return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(value)
+	})
+
+type Converted = { ok: true; value: unknown } | { ok: false }
+const NO: Converted = { ok: false }
+
+const INTEGER =
+	/^[+-]?(?:0[xX][0-9a-fA-F]+(?:_?[0-9a-fA-F]+)*|0[oO][0-7]+(?:_?[0-7]+)*|0[bB][01]+(?:_?[01]+)*|[1-9]\d*(?:_?\d+)*|0+)$/
+const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/
+const FALSE_WORDS = new Set(['', '0', 'false', 'f'])
+
+/** Python's `int(s, 0)`: decimal, 0x, 0o and 0b, no leading zeros. */
+export function parseInteger(text: string): number | undefined {
+	const trimmed = text.trim()
+	if (!INTEGER.test(trimmed)) return undefined
+	const negative = trimmed.startsWith('-')
+	const digits = trimmed.replace(/^[+-]/, '').replaceAll('_', '')
+	const value = /^0[xob]/i.test(digits) ? Number(digits.toLowerCase()) : Number.parseInt(digits, 10)
+	const signed = negative ? -value : value
+	return Number.isSafeInteger(signed) ? signed : undefined
+}
+
+export function parseDecimal(text: string): number | undefined {
+	const trimmed = text.trim()
+	if (!DECIMAL.test(trimmed)) return undefined
+	const value = Number(trimmed)
+	return Number.isFinite(value) ? value : undefined
+}
+
+/** FlaskSimpleAuth's boolean: false only for "", "0", "false" and "f", in any case. */
+export function parseBoolean(text: string): boolean {
+	return !FALSE_WORDS.has(text.toLowerCase())
+}
+
+function kindOf(schema: TSchema): string {
+	return (schema as unknown as { [Kind]: string })[Kind]
+}
+
+/** Convert one string from the query, form or path to the schema's type. */
+function fromString(schema: TSchema, text: string): Converted {
+	switch (kindOf(schema)) {
+		case 'String':
+			return { ok: true, value: text }
+		case 'Integer': {
+			const value = parseInteger(text)
+			return value === undefined ? NO : { ok: true, value }
+		}
+		case 'Number': {
+			const value = parseDecimal(text)
+			return value === undefined ? NO : { ok: true, value }
+		}
+		case 'Boolean':
+			return { ok: true, value: parseBoolean(text) }
+		case 'Literal': {
+			const literal = (schema as unknown as { const: unknown }).const
+			return typeof literal === 'string'
+				? { ok: true, value: text }
+				: fromString(T.Union([T.Number(), T.Boolean()]), text)
+		}
+		case 'Union': {
+			// typed members first, so that "7" becomes 7 when a union also allows strings (Elysia's t.Integer)
+			const members = [...(schema as unknown as { anyOf: TSchema[] }).anyOf].sort(
+				(a, b) => Number(kindOf(a) === 'String') - Number(kindOf(b) === 'String')
+			)
+			for (const member of members) {
+				const converted = fromString(member, text)
+				if (converted.ok && TypeCompiler.Compile(member).Check(converted.value)) return converted
+			}
+			return NO
+		}
+		case 'Null':
+			return text === 'null' ? { ok: true, value: null } : NO
+		default:
+			// objects, records, tuples and JsonData travel over HTTP as JSON strings
+			try {
+				return { ok: true, value: JSON.parse(text) }
+			} catch {
+				return NO
+			}
+	}
+}
+
+/** Apply FlaskSimpleAuth's casts to a JSON value: strings become numbers or booleans where expected. */
+function fromJson(schema: TSchema, value: unknown): Converted {
+	const kind = kindOf(schema)
+	if (
+		typeof value === 'string' &&
+		(kind === 'Integer' || kind === 'Number' || kind === 'Boolean' || kind === 'Union')
+	)
+		return fromString(schema, value)
+	if (kind === 'String' && typeof value === 'number') return { ok: true, value: String(value) }
+	if (kind === 'Array' && Array.isArray(value)) {
+		const items = (schema as unknown as { items: TSchema }).items
+		const converted: unknown[] = []
+		for (const item of value) {
+			const result = fromJson(items, item)
+			if (!result.ok) return NO
+			converted.push(result.value)
+		}
+		return { ok: true, value: converted }
+	}
+	return { ok: true, value }
+}
+
+interface CompiledParam {
+	name: string
+	schema: TSchema
+	optional: boolean
+	isList: boolean
+	check: TypeCheck<TSchema>
+}
+
+/** A route's `args` schema, compiled once at registration. */
+export interface CompiledArgs {
+	params: CompiledParam[]
+	names: Set<string>
+}
+
+export function compileArgs(schema: TObject): CompiledArgs {
+	if (kindOf(schema) !== 'Object') throw new TypeError('args must be a t.Object(...) schema')
+	const params = Object.entries(schema.properties).map(([name, property]) => ({
+		name,
+		schema: property,
+		optional: (property as { [OptionalKind]?: string })[OptionalKind] === 'Optional',
+		isList: kindOf(property) === 'Array',
+		check: TypeCompiler.Compile(property)
+	}))
+	return { params, names: new Set(params.map((param) => param.name)) }
+}
+
+function show(value: unknown): string {
+	const text = typeof value === 'string' ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value))
+	return text.length > 64 ? `${text.slice(0, 61)}...` : text
+}
+
+/** The type a schema expects, in words: integer, list of integer, date, JSON. */
+function expected(schema: TSchema): string {
+	const kind = kindOf(schema)
+	if (kind === 'Array') return `list of ${expected((schema as unknown as { items: TSchema }).items)}`
+	if (kind === 'Unknown' || kind === 'Any') return 'JSON'
+	if (kind === 'Union')
+		return [...new Set((schema as unknown as { anyOf: TSchema[] }).anyOf.map(expected))].join(' or ')
+	const format = (schema as unknown as { format?: string }).format
+	return format ?? kind.toLowerCase()
+}
+
+function convert(param: CompiledParam, raw: RawParam): Converted {
+	if (raw.from === 'json') return fromJson(param.schema, raw.value)
+	if (param.isList) {
+		const items = (param.schema as unknown as { items: TSchema }).items
+		const values: unknown[] = []
+		for (const text of raw.values) {
+			const converted = fromString(items, text)
+			if (!converted.ok) return NO
+			values.push(converted.value)
+		}
+		return { ok: true, value: values }
+	}
+	return fromString(param.schema, raw.values[0])
+}
+
+/**
+ * Fill a route's typed arguments.
+ * @param ignored request parameters that belong to authentication and are never unexpected
+ * @throws ErrorResponse 400 listing every missing, invalid and unexpected parameter
+ */
+export function fillArgs(
+	args: CompiledArgs | undefined,
+	pathParams: Record<string, string>,
+	request: RequestParams,
+	ignored: ReadonlySet<string>,
+	rejectUnexpected: boolean
+): Record<string, unknown> {
+	const errors: string[] = []
+	const values: Record<string, unknown> = {}
+	for (const name of Object.keys(pathParams))
+		if (request.get(name) !== undefined) errors.push(`parameter "${name}" both from path and request`)
+	for (const param of args?.params ?? []) {
+		const fromPath = pathParams[param.name]
+		const raw: RawParam | undefined =
+			fromPath !== undefined ? { from: 'http', values: [fromPath] } : request.get(param.name)
+		if (raw === undefined || (raw.from === 'json' && raw.value === undefined)) {
+			const fallback = (param.schema as unknown as { default?: unknown }).default
+			if (fallback !== undefined) values[param.name] = structuredClone(fallback)
+			else if (!param.optional) errors.push(`parameter "${param.name}" is missing`)
+			continue
+		}
+		const converted = convert(param, raw)
+		const shown = raw.from === 'json' ? raw.value : param.isList ? raw.values : raw.values[0]
+		if (!converted.ok) {
+			errors.push(
+				`parameter "${param.name}" type error on ${show(shown)}, expected ${expected(param.schema)}`
+			)
+			continue
+		}
+		if (!param.check.Check(converted.value)) {
+			const first = param.check.Errors(converted.value).First()
+			const where = first?.path ? ` at ${first.path}` : ''
+			errors.push(
+				`parameter "${param.name}" invalid value ${show(shown)}${where}: ${first?.message ?? 'unexpected value'}`
+			)
+			continue
+		}
+		values[param.name] = converted.value
+	}
+	if (rejectUnexpected)
+		for (const [name, from] of request.names())
+			if (!args?.names.has(name) && !ignored.has(name) && pathParams[name] === undefined)
+				errors.push(`unexpected ${from} parameter "${name}"`)
+	if (errors.length > 0) throw new ErrorResponse(errors.join('\n'), 400)
+	return values
+}

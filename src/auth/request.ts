@@ -1,0 +1,116 @@
+/**
+ * Raw request parameters, merged FlaskSimpleAuth's way: for a JSON request the JSON body
+ * wins over the query string; otherwise the query string wins over the form.
+ */
+import { ErrorResponse } from './errors'
+
+/** The body as read once by the framework's parser, before anything interprets it. */
+export interface RawBody {
+	contentType: string
+	text?: string
+	form?: FormData
+	error?: string
+}
+
+/** One parameter as it came: strings from the query or form, or a value from a JSON body. */
+export type RawParam = { from: 'http'; values: string[] } | { from: 'json'; value: unknown }
+
+export class RequestParams {
+	constructor(
+		readonly http: Map<string, string[]>,
+		readonly json: Record<string, unknown> | null
+	) {}
+
+	get(name: string): RawParam | undefined {
+		if (this.json && Object.hasOwn(this.json, name)) return { from: 'json', value: this.json[name] }
+		const values = this.http.get(name)
+		return values ? { from: 'http', values } : undefined
+	}
+
+	/** A parameter as a single string, for the authentication schemes. */
+	getString(name: string): string | undefined {
+		const param = this.get(name)
+		if (!param) return undefined
+		if (param.from === 'http') return param.values[0]
+		return typeof param.value === 'string' ? param.value : undefined
+	}
+
+	/** Every parameter name with where it came from. */
+	*names(): Generator<[string, 'http' | 'json']> {
+		if (this.json) for (const name of Object.keys(this.json)) yield [name, 'json']
+		for (const name of this.http.keys())
+			if (!this.json || !Object.hasOwn(this.json, name)) yield [name, 'http']
+	}
+}
+
+function addAll(target: Map<string, string[]>, entries: Iterable<[string, string]>): void {
+	for (const [name, value] of entries) {
+		const values = target.get(name)
+		if (values) values.push(value)
+		else target.set(name, [value])
+	}
+}
+
+function mediaType(contentType: string): string {
+	return contentType.split(';', 1)[0].trim().toLowerCase()
+}
+
+/** Read a request body once, without interpreting it; used as Elysia's parser and for GET bodies. */
+export async function readBody(request: Request, contentType: string): Promise<RawBody> {
+	const type = mediaType(contentType)
+	try {
+		if (type === 'multipart/form-data')
+			return { contentType: type, form: (await request.formData()) as unknown as FormData }
+		return { contentType: type, text: await request.text() }
+	} catch {
+		return { contentType: type, error: 'malformed request body' }
+	}
+}
+
+const EMPTY = new Map<string, string[]>()
+
+/** Merge the query string and the body into request parameters; a malformed body is a 400. */
+export function mergeParams(url: string, body: RawBody | undefined): RequestParams {
+	const queryStart = url.indexOf('?')
+	let http = EMPTY
+	if (queryStart !== -1 && queryStart < url.length - 1) {
+		http = new Map()
+		addAll(http, new URLSearchParams(url.slice(queryStart + 1)))
+	}
+	if (!body) return new RequestParams(http, null)
+	if (body.error) throw new ErrorResponse(body.error, 400)
+	if (body.form) {
+		const merged = new Map(http)
+		const form = new Map<string, string[]>()
+		for (const [name, value] of body.form.entries())
+			if (typeof value === 'string') addAll(form, [[name, value]])
+		for (const [name, values] of form) merged.set(name, [...(merged.get(name) ?? []), ...values])
+		return new RequestParams(merged, null)
+	}
+	const text = body.text ?? ''
+	if (text === '') return new RequestParams(http, null)
+	if (body.contentType === 'application/json') {
+		let json: unknown
+		try {
+			json = JSON.parse(text)
+		} catch {
+			throw new ErrorResponse('malformed JSON body', 400)
+		}
+		if (json === null || typeof json !== 'object' || Array.isArray(json))
+			throw new ErrorResponse('a JSON body must be an object of parameters', 400)
+		return new RequestParams(http, json as Record<string, unknown>)
+	}
+	if (body.contentType === 'application/x-www-form-urlencoded' || body.contentType === '') {
+		const merged = new Map(http)
+		for (const [name, values] of groupForm(text))
+			merged.set(name, [...(merged.get(name) ?? []), ...values])
+		return new RequestParams(merged, null)
+	}
+	throw new ErrorResponse(`unsupported content type: ${body.contentType}`, 415)
+}
+
+function groupForm(text: string): Map<string, string[]> {
+	const form = new Map<string, string[]>()
+	addAll(form, new URLSearchParams(text))
+	return form
+}

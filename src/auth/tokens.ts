@@ -1,0 +1,128 @@
+/**
+ * Tokens: FlaskSimpleAuth's own `fsa` format, byte for byte, and JWT through jose with the
+ * algorithm pinned and the expiry, subject and audience required.
+ */
+import { timingSafeEqual } from 'node:crypto'
+import { SignJWT, jwtVerify, errors as joseErrors } from 'jose'
+import type { TokenSettings } from './config'
+import { ErrorResponse } from './errors'
+
+/** A verified token: who it is for and when it expires (seconds since the epoch). */
+export interface TokenIdentity {
+	user: string
+	expires: number
+}
+
+/** The realm as fsa tokens write it: characters outside [-A-Za-z0-9] become "-", runs collapse, ends trimmed. */
+export function simplifyRealm(realm: string): string {
+	return realm
+		.replace(/[^-A-Za-z0-9]/g, '-')
+		.replace(/-+/g, '-')
+		.replace(/^-|-$/g, '')
+}
+
+/** `YYYYMMDDHHmmSS` in UTC. */
+export function formatLimit(epochSeconds: number): string {
+	return new Date(Math.floor(epochSeconds) * 1000).toISOString().replace(/[-T:]/g, '').slice(0, 14)
+}
+
+/** Parse a 14-digit UTC limit strictly; undefined when it is not a real instant. */
+export function parseLimit(limit: string): number | undefined {
+	const match = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(limit)
+	if (!match) return undefined
+	const [year, month, day, hour, minute, second] = match.slice(1).map(Number)
+	const ms = Date.UTC(year, month - 1, day, hour, minute, second)
+	// Date.UTC rolls month 13 into the next year: refuse anything that does not round-trip
+	if (formatLimit(ms / 1000) !== limit) return undefined
+	return ms / 1000
+}
+
+export function fsaSignature(data: string, secret: string, algo: string, length: number): string {
+	const hasher = new Bun.CryptoHasher(algo as Bun.SupportedCryptoAlgorithms)
+	hasher.update(`${data}:${secret}`)
+	return Buffer.from(hasher.digest()).subarray(0, length).toString('hex')
+}
+
+function sameSecret(a: string, b: string): boolean {
+	const left = Buffer.from(a)
+	const right = Buffer.from(b)
+	return left.length === right.length && timingSafeEqual(left, right)
+}
+
+function unauthorized(message: string): ErrorResponse {
+	return new ErrorResponse(message, 401)
+}
+
+export class TokenManager {
+	readonly #key: Uint8Array
+
+	constructor(readonly settings: TokenSettings) {
+		this.#key = new TextEncoder().encode(settings.secret)
+	}
+
+	/** The realm written into fsa tokens for a route realm. */
+	fsaRealm(realm: string): string {
+		const simple = simplifyRealm(realm)
+		return this.settings.issuer ? `${simple}/${this.settings.issuer}` : simple
+	}
+
+	/** Create a token for a user, valid `delayMinutes` (default FSA_TOKEN_DELAY). */
+	async create(user: string, realm: string, delayMinutes = this.settings.delayMinutes): Promise<string> {
+		if (user.includes(':')) throw new ErrorResponse('a token user cannot contain ":"', 400)
+		const expires = Math.floor(Date.now() / 1000 + delayMinutes * 60)
+		if (this.settings.type === 'jwt') {
+			const jwt = new SignJWT({})
+				.setProtectedHeader({ alg: this.settings.algo, typ: 'JWT' })
+				.setSubject(user)
+				.setAudience(realm)
+				.setExpirationTime(expires)
+			if (this.settings.issuer) jwt.setIssuer(this.settings.issuer)
+			return jwt.sign(this.#key)
+		}
+		const data = `${this.fsaRealm(realm)}:${user}:${formatLimit(expires)}`
+		return `${data}:${fsaSignature(data, this.settings.secret, this.settings.algo, this.settings.length)}`
+	}
+
+	/** Check a token for a realm; throws a 401 ErrorResponse that says why it is refused. */
+	async verify(token: string, realm: string): Promise<TokenIdentity> {
+		return this.settings.type === 'jwt' ? this.verifyJwt(token, realm) : this.verifyFsa(token, realm)
+	}
+
+	verifyFsa(token: string, realm: string): TokenIdentity {
+		const parts = token.split(':')
+		if (parts.length !== 4) throw unauthorized('invalid fsa token')
+		const [tokenRealm, user, limit, signature] = parts
+		const expires = parseLimit(limit)
+		if (expires === undefined) throw unauthorized('unexpected fsa token limit')
+		if (!sameSecret(tokenRealm, this.fsaRealm(realm))) throw unauthorized('unexpected fsa token realm')
+		const expected = fsaSignature(
+			`${tokenRealm}:${user}:${limit}`,
+			this.settings.secret,
+			this.settings.algo,
+			this.settings.length
+		)
+		if (!sameSecret(signature, expected)) throw unauthorized('invalid fsa auth token signature')
+		if (user === '') throw unauthorized('invalid fsa token')
+		if (Date.now() / 1000 - this.settings.graceMinutes * 60 > expires)
+			throw unauthorized('expired fsa auth token')
+		return { user, expires }
+	}
+
+	async verifyJwt(token: string, realm: string): Promise<TokenIdentity> {
+		try {
+			const { payload } = await jwtVerify(token, this.#key, {
+				algorithms: [this.settings.algo],
+				audience: realm,
+				issuer: this.settings.issuer,
+				requiredClaims: ['exp', 'sub'],
+				clockTolerance: this.settings.graceMinutes * 60
+			})
+			if (typeof payload.sub !== 'string' || payload.sub === '') throw unauthorized('invalid jwt token')
+			return { user: payload.sub, expires: payload.exp as number }
+		} catch (error) {
+			if (error instanceof ErrorResponse) throw error
+			if (error instanceof joseErrors.JWTExpired) throw unauthorized('expired jwt auth token')
+			throw unauthorized('invalid jwt token')
+		}
+	}
+}

@@ -1,0 +1,84 @@
+/**
+ * The node transport: serves an Elysia app through Bun's `node:http` server, which keeps
+ * the bodies of GET requests that `Bun.serve` discards.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { AnyElysia } from 'elysia'
+
+/** Largest request body accepted, in bytes (413 above). */
+export const MAX_BODY_BYTES = 1024 * 1024
+
+async function readBody(message: IncomingMessage): Promise<Buffer | 'too large'> {
+	const chunks: Buffer[] = []
+	let size = 0
+	for await (const chunk of message) {
+		size += (chunk as Buffer).length
+		if (size > MAX_BODY_BYTES) return 'too large'
+		chunks.push(chunk as Buffer)
+	}
+	return Buffer.concat(chunks)
+}
+
+function toHeaders(message: IncomingMessage): Headers {
+	const headers = new Headers()
+	const raw = message.rawHeaders
+	for (let index = 0; index + 1 < raw.length; index += 2) headers.append(raw[index], raw[index + 1])
+	return headers
+}
+
+async function respond(
+	app: AnyElysia,
+	message: IncomingMessage,
+	reply: ServerResponse,
+	origin: string
+): Promise<void> {
+	const body = await readBody(message)
+	if (body === 'too large') {
+		reply.writeHead(413, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' })
+		reply.end('request body too large')
+		message.destroy()
+		return
+	}
+	const method = message.method ?? 'GET'
+	const request = new Request(new URL(message.url ?? '/', origin).href, {
+		method,
+		headers: toHeaders(message),
+		body: body.length > 0 && method !== 'HEAD' ? body : undefined
+	})
+	const response = await app.handle(request)
+	const headers: Record<string, string | string[]> = {}
+	response.headers.forEach((value, name) => {
+		if (name !== 'set-cookie') headers[name] = value
+	})
+	const cookies = response.headers.getSetCookie()
+	if (cookies.length > 0) headers['set-cookie'] = cookies
+	reply.writeHead(response.status, headers)
+	reply.end(method === 'HEAD' ? undefined : Buffer.from(await response.arrayBuffer()))
+}
+
+/** Start `app` on a node:http server; resolves once it listens. */
+export function serveWithNode(
+	app: AnyElysia,
+	port: number,
+	hostname: string
+): Promise<{ port: number; stop: () => Promise<void> }> {
+	const origin = `http://${hostname.includes(':') ? `[${hostname}]` : hostname}`
+	const server = createServer((message, reply) => {
+		respond(app, message, reply, origin).catch((error) => {
+			console.error('node transport error:', error)
+			if (!reply.headersSent) reply.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' })
+			reply.end('internal error')
+		})
+	})
+	return new Promise((resolve, reject) => {
+		server.once('error', reject)
+		server.listen(port, hostname, () => {
+			for (const hook of app.event.start ?? []) hook.fn(app)
+			resolve({
+				port: (server.address() as AddressInfo).port,
+				stop: () => new Promise<void>((done) => server.close(() => done()))
+			})
+		})
+	})
+}
