@@ -1,0 +1,20 @@
+/**
+ * Compile the Acme service into one self-contained executable, dist/acme.
+ * The binary reads no .env or bunfig.toml from its working directory: its configuration
+ * comes only from flags, ACME_* variables and the TOML file it is given.
+ */
+const outfile = process.argv[2] ?? 'dist/acme'
+const command = [
+	process.execPath,
+	'build',
+	'--compile',
+	'--minify-whitespace',
+	'--minify-syntax',
+	'--no-compile-autoload-dotenv',
+	'--no-compile-autoload-bunfig',
+	'--outfile',
+	outfile,
+	'src/main.ts'
+]
+const build = Bun.spawnSync(command, { stdout: 'inherit', stderr: 'inherit' })
+if (build.exitCode !== 0) process.exit(build.exitCode ?? 1)
