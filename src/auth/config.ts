@@ -5,6 +5,7 @@
 import { Type as T, type TSchema } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import { ConfigError, parseErrorFormat, type ErrorFormat } from './errors'
+import type { CacheKind, CacheSettings } from './cache'
 
 /** Authentication schemes known to the framework. */
 export const SCHEMES = ['none', 'basic', 'param', 'token'] as const
@@ -150,6 +151,30 @@ export const DIRECTIVES = {
 		doc: 'status when an object permission finds no object',
 		shown: '404'
 	},
+	FSA_CACHE: {
+		schema: T.String(),
+		doc: 'cache of password lookups, group checks, object permissions and tokens: ttl, lru or none',
+		shown: '"ttl"'
+	},
+	FSA_CACHE_SIZE: {
+		schema: T.Integer({ minimum: 1 }),
+		doc: 'most entries the cache keeps',
+		shown: '262144'
+	},
+	FSA_CACHE_OPTS: {
+		schema: T.Object(
+			{ ttl: T.Optional(T.Number({ exclusiveMinimum: 0 })) },
+			{ additionalProperties: false }
+		),
+		doc: 'cache options: ttl, seconds an entry lives (ttl cache)',
+		shown: '{ ttl = 600 }'
+	},
+	FSA_CACHE_PREFIX: { schema: T.String(), doc: 'prefix of cache keys', shown: '""' },
+	FSA_PASSWORD_CACHE: {
+		schema: T.Boolean(),
+		doc: 'remember verified credentials (as a keyed hash) for the cache TTL, so slow hashing is paid once',
+		shown: 'true'
+	},
 	FSA_SERVER_ERROR: {
 		schema: T.Integer({ minimum: 500, maximum: 599 }),
 		doc: 'status of internal errors',
@@ -198,6 +223,8 @@ export interface Settings {
 	rejectUnexpectedParam: boolean
 	notFoundError: number
 	serverError: number
+	cache: CacheSettings
+	passwordCache: boolean
 }
 
 function describe(value: unknown): string {
@@ -348,6 +375,19 @@ function passwordSettings(raw: RawConfig): PasswordSettings {
 	}
 }
 
+function cacheSettings(raw: RawConfig): CacheSettings {
+	if (raw.FSA_CACHE === 'redis')
+		fail('FSA_CACHE', 'redis is not available in this version; use ttl, lru or none', raw.FSA_CACHE)
+	const kind = oneOf<CacheKind>('FSA_CACHE', raw.FSA_CACHE ?? 'ttl', ['ttl', 'lru', 'none'])
+	const opts = (raw.FSA_CACHE_OPTS ?? {}) as { ttl?: number }
+	return {
+		kind,
+		size: (raw.FSA_CACHE_SIZE as number | undefined) ?? 262144,
+		ttlSeconds: opts.ttl ?? 600,
+		prefix: (raw.FSA_CACHE_PREFIX as string | undefined) ?? ''
+	}
+}
+
 /**
  * Check and normalise a configuration made of FlaskSimpleAuth directives.
  * @param name the application name, the default realm
@@ -391,7 +431,9 @@ export function parseSettings(raw: RawConfig, name = 'app'): Settings {
 		password: passwordSettings(raw),
 		rejectUnexpectedParam: (raw.FSA_REJECT_UNEXPECTED_PARAM as boolean | undefined) ?? true,
 		notFoundError: (raw.FSA_NOT_FOUND_ERROR as number | undefined) ?? 404,
-		serverError: (raw.FSA_SERVER_ERROR as number | undefined) ?? 500
+		serverError: (raw.FSA_SERVER_ERROR as number | undefined) ?? 500,
+		cache: cacheSettings(raw),
+		passwordCache: (raw.FSA_PASSWORD_CACHE as boolean | undefined) ?? true
 	}
 }
 

@@ -5,7 +5,8 @@
 import { parseSettings, type RawConfig, type Scheme, type Settings } from './config'
 import { ErrorResponse } from './errors'
 import { PasswordManager } from './passwords'
-import { TokenManager } from './tokens'
+import { TokenManager, type TokenIdentity } from './tokens'
+import { Cache } from './cache'
 import { parseBasicAuthorization } from './authn/basic'
 import { extractToken } from './authn/token'
 import type { Permission } from './authz'
@@ -51,6 +52,10 @@ export class SimpleAuth {
 	readonly settings: Settings
 	readonly tokens: TokenManager
 	readonly passwords: PasswordManager
+	/** Password lookups, group checks, object permissions and token validations (FSA_CACHE). */
+	readonly cache: Cache
+	/** Keys the verified-credentials entries: they hold a keyed hash, never a password. */
+	readonly #credentialKey = crypto.getRandomValues(new Uint8Array(32))
 	#getUserPass: GetUserPass | undefined
 	#userInGroup: UserInGroup | undefined
 	readonly #groups = new Map<string, GroupCheck>()
@@ -60,6 +65,7 @@ export class SimpleAuth {
 		this.settings = parseSettings(options.config, options.name)
 		this.tokens = new TokenManager(this.settings.token)
 		this.passwords = new PasswordManager(this.settings.password)
+		this.cache = new Cache(this.settings.cache)
 	}
 
 	/** Register the hook that returns a user's password hash (FlaskSimpleAuth's `get_user_pass`). */
@@ -104,6 +110,30 @@ export class SimpleAuth {
 		return this.tokens.create(user, options.realm ?? this.settings.realm, options.delayMinutes)
 	}
 
+	/** The stored hash of a login; found hashes are cached, unknown users are not (they may be created). */
+	async #storedHash(login: string): Promise<unknown> {
+		const key = this.cache.key('u', login)
+		const cached = this.cache.get(key)
+		if (cached !== undefined) return cached
+		let stored: unknown
+		try {
+			stored = await this.#getUserPass!(login)
+		} catch (error) {
+			if (error instanceof ErrorResponse) throw error
+			console.error('get_user_pass failed:', error)
+			throw new ErrorResponse('internal error in get_user_pass', this.settings.serverError)
+		}
+		if (typeof stored === 'string' && stored !== '') this.cache.set(key, stored)
+		return stored
+	}
+
+	#credentialsKey(login: string, password: string, stored: string): string {
+		const digest = new Bun.CryptoHasher('sha256', this.#credentialKey)
+			.update(`${login}\0${password}\0${stored}`)
+			.digest('base64url')
+		return this.cache.key('v', login, digest)
+	}
+
 	/** Check a login and password against the stored hash; throws 401 when they do not match. */
 	async checkUserPassword(login: string, password: string): Promise<void> {
 		if (!this.#getUserPass)
@@ -111,22 +141,70 @@ export class SimpleAuth {
 				'no get_user_pass hook for password authentication',
 				this.settings.serverError
 			)
-		let stored: unknown
-		try {
-			stored = await this.#getUserPass(login)
-		} catch (error) {
-			if (error instanceof ErrorResponse) throw error
-			console.error('get_user_pass failed:', error)
-			throw new ErrorResponse('internal error in get_user_pass', this.settings.serverError)
-		}
+		const stored = await this.#storedHash(login)
 		if (stored === null || stored === undefined || stored === '') {
 			await this.passwords.verifyNothing(password)
 			throw new ErrorResponse('invalid user or password', 401)
 		}
 		if (typeof stored !== 'string')
 			throw new ErrorResponse('internal error with get_user_pass', this.settings.serverError)
+		const remember = this.settings.passwordCache && this.cache.enabled
+		const key = remember ? this.#credentialsKey(login, password, stored) : ''
+		if (remember && this.cache.get(key) === true) return
 		if (!(await this.passwords.verify(password, stored)))
 			throw new ErrorResponse('invalid user or password', 401)
+		if (remember) this.cache.set(key, true)
+	}
+
+	/** Verify a token, through the cache; a cached token's expiry is checked again. */
+	async verifyToken(token: string, realm: string): Promise<TokenIdentity> {
+		const key = this.cache.key('t', token, realm)
+		const cached = this.cache.get(key) as TokenIdentity | undefined
+		if (cached !== undefined) {
+			if (Date.now() / 1000 - this.settings.token.graceMinutes * 60 > cached.expires) {
+				this.cache.delete(key)
+				throw new ErrorResponse('expired auth token', 401)
+			}
+			return cached
+		}
+		const identity = await this.tokens.verify(token, realm)
+		this.cache.set(key, identity)
+		return identity
+	}
+
+	/** Forget every cached entry (FlaskSimpleAuth's `clear_caches`). */
+	clearCaches(): void {
+		this.cache.clear()
+	}
+
+	/** Forget a user's cached password hash and verified credentials. */
+	passwordUncache(user: string): boolean {
+		const removed = this.cache.delete(this.cache.key('u', user))
+		return this.cache.deleteWhere(this.cache.key('v', user).slice(0, -1) + ',') > 0 || removed
+	}
+
+	/** Forget a cached token validation. */
+	tokenUncache(token: string, realm = this.settings.realm): boolean {
+		return this.cache.delete(this.cache.key('t', token, realm))
+	}
+
+	/** Forget a cached group check. */
+	groupUncache(user: string, group: string): boolean {
+		return this.cache.delete(this.cache.key('c', user, group))
+	}
+
+	/** Forget a cached object permission. */
+	objectPermsUncache(domain: string, user: string, values: unknown[], mode: string | null = null): boolean {
+		return this.cache.delete(this.cache.key('p', domain, user, values, mode))
+	}
+
+	/** Forget everything cached about a user: password, credentials, groups, permissions. Returns how many entries. */
+	authUncache(user: string): number {
+		let count = this.cache.delete(this.cache.key('u', user)) ? 1 : 0
+		for (const kind of ['v', 'c'])
+			count += this.cache.deleteWhere(this.cache.key(kind, user).slice(0, -1) + ',')
+		count += this.cache.deleteWhere(this.cache.key('p').slice(0, -1)) // permissions are keyed by domain first
+		return count
 	}
 
 	async #basic(input: AuthnInput): Promise<string | null> {
@@ -166,7 +244,7 @@ export class SimpleAuth {
 			throw error
 		}
 		if (token === undefined) return MISSING
-		return (await this.tokens.verify(token, realm)).user
+		return (await this.verifyToken(token, realm)).user
 	}
 
 	/**
@@ -201,6 +279,10 @@ export class SimpleAuth {
 	/** Check every group of a route; 403 for the first the user is not in. */
 	async checkGroups(user: string, groups: readonly string[]): Promise<void> {
 		for (const group of groups) {
+			const key = this.cache.key('c', user, group)
+			const cached = this.cache.get(key)
+			if (cached === true) continue
+			if (cached === false) throw new ErrorResponse(`not in group "${group}"`, 403)
 			const own = this.#groups.get(group)
 			let allowed: unknown
 			try {
@@ -218,12 +300,21 @@ export class SimpleAuth {
 					`internal error in group check for ${group}`,
 					this.settings.serverError
 				)
+			this.cache.set(key, allowed)
 			if (!allowed) throw new ErrorResponse(`not in group "${group}"`, 403)
 		}
 	}
 
 	/** Check object permissions: null means no such object (FSA_NOT_FOUND_ERROR), false 403. */
 	async checkPermission(user: string, permission: Permission, values: unknown[]): Promise<void> {
+		const key = this.cache.key('p', permission.domain, user, values, permission.mode)
+		const cached = this.cache.get(key)
+		if (cached === true) return
+		if (cached === false)
+			throw new ErrorResponse(
+				`permission denied on ${permission.domain} (${permission.mode ?? 'none'})`,
+				403
+			)
 		const checker = this.#domains.get(permission.domain)!
 		let allowed: unknown
 		try {
@@ -237,6 +328,8 @@ export class SimpleAuth {
 			throw new ErrorResponse('object not found', this.settings.notFoundError)
 		if (typeof allowed !== 'boolean')
 			throw new ErrorResponse('internal error with permission check', this.settings.serverError)
+		// a missing object is not cached: it may be created at any time
+		this.cache.set(key, allowed)
 		if (!allowed)
 			throw new ErrorResponse(
 				`permission denied on ${permission.domain} (${permission.mode ?? 'none'})`,
