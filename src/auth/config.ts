@@ -1,188 +1,62 @@
 /**
- * FlaskSimpleAuth directives: names, types, defaults, and their normalisation into the
- * `Settings` the framework runs on. A directive is named once, here.
+ * FlaskSimpleAuth directives checked and normalised into the `Settings` the framework runs
+ * on. The directives themselves are listed once, in `directives.ts`.
  */
-import { Type as T, type TSchema } from '@sinclair/typebox'
+import type { TSchema } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import { ConfigError, parseErrorFormat, type ErrorFormat } from './errors'
 import type { CacheKind, CacheSettings } from './cache'
+import { DIRECTIVES, type Directive } from './directives'
+import { isIP } from 'node:net'
 
-/** Authentication schemes known to the framework. */
-export const SCHEMES = ['none', 'basic', 'param', 'token'] as const
-export type Scheme = (typeof SCHEMES)[number]
+export { DIRECTIVES, type DirectiveName } from './directives'
+
+/** Authentication schemes built into the framework; applications may register more. */
+export const SCHEMES = ['none', 'basic', 'param', 'token', 'oauth', 'fake', 'httpd'] as const
+export type BuiltinScheme = (typeof SCHEMES)[number]
+/** A scheme name: built in, or registered by the application. */
+export type Scheme = BuiltinScheme | (string & {})
 
 /** `FSA_MODE` values and their levels; dev and above add the FSA-* headers. */
 export const MODES = { prod: 1, dev: 2, debug: 3, debug1: 3, debug2: 4, debug3: 5, debug4: 6 } as const
 export type Mode = keyof typeof MODES
 
-export const TOKEN_CARRIERS = { bearer: 'Bearer', param: 'AUTH', header: 'Auth' } as const
+export const TOKEN_CARRIERS = { bearer: 'Bearer', param: 'AUTH', cookie: 'auth', header: 'Auth' } as const
 export type TokenCarrier = keyof typeof TOKEN_CARRIERS
 
-export const JWT_ALGORITHMS = ['HS256', 'HS384', 'HS512'] as const
-export const FSA_TOKEN_HASHES = [
-	'blake2s256',
-	'blake2b512',
-	'sha256',
-	'sha384',
-	'sha512',
-	'sha3-256',
-	'sha3-512'
+export const JWT_ALGORITHMS = [
+	'HS256',
+	'HS384',
+	'HS512',
+	'RS256',
+	'RS384',
+	'RS512',
+	'PS256',
+	'PS384',
+	'PS512',
+	'ES256',
+	'ES384',
+	'ES512',
+	'EdDSA'
 ] as const
+/** fsa token hashes, by FlaskSimpleAuth's (hashlib) name and by Bun's. */
+const FSA_HASH_NAMES: Record<string, string> = {
+	blake2s: 'blake2s256',
+	blake2b: 'blake2b512',
+	sha256: 'sha256',
+	sha384: 'sha384',
+	sha512: 'sha512',
+	sha3_256: 'sha3-256',
+	sha3_384: 'sha3-384',
+	sha3_512: 'sha3-512'
+}
+export const FSA_TOKEN_HASHES = [
+	...new Set([...Object.keys(FSA_HASH_NAMES), ...Object.values(FSA_HASH_NAMES)])
+]
 
-export const PASSWORD_SCHEMES = ['argon2', 'bcrypt'] as const
+export const PASSWORD_SCHEMES = ['argon2', 'bcrypt', 'plaintext'] as const
 export type PasswordScheme = (typeof PASSWORD_SCHEMES)[number]
 
-const StringOrList = T.Union([T.String(), T.Array(T.String())])
-
-interface Directive {
-	schema: TSchema
-	/** What the directive does, for the README table and error messages. */
-	doc: string
-	/** The default as written in the README. */
-	shown: string
-}
-
-/** Every directive the framework accepts. Keys not listed here but starting with `FSA_` are refused. */
-export const DIRECTIVES = {
-	FSA_AUTH: {
-		schema: StringOrList,
-		doc: 'enabled schemes, in the order they are tried; a scalar X means token, X, none; password means basic and param',
-		shown: '(required)'
-	},
-	FSA_AUTH_DEFAULT: {
-		schema: StringOrList,
-		doc: 'schemes tried on routes without `authn`; must be within FSA_AUTH',
-		shown: 'FSA_AUTH'
-	},
-	FSA_REALM: {
-		schema: T.String({ minLength: 1 }),
-		doc: 'realm of basic challenges and tokens',
-		shown: 'app name'
-	},
-	FSA_MODE: {
-		schema: T.String(),
-		doc: 'prod, dev, debug1-4; dev and above add FSA-Request, FSA-User and FSA-Delay headers',
-		shown: '"prod"'
-	},
-	FSA_ADD_HEADERS: {
-		schema: T.Record(T.String(), T.String()),
-		doc: 'headers added to every response',
-		shown: '{}'
-	},
-	FSA_ERROR_RESPONSE: {
-		schema: T.String(),
-		doc: 'error body format: plain (text), json (a JSON string), json:KEY (an object)',
-		shown: '"plain"'
-	},
-	FSA_PARAM_USER: {
-		schema: T.String({ minLength: 1 }),
-		doc: 'user parameter of the param scheme',
-		shown: '"USER"'
-	},
-	FSA_PARAM_PASS: {
-		schema: T.String({ minLength: 1 }),
-		doc: 'password parameter of the param scheme',
-		shown: '"PASS"'
-	},
-	FSA_TOKEN_TYPE: { schema: T.String(), doc: 'fsa or jwt', shown: '"fsa"' },
-	FSA_TOKEN_SECRET: {
-		schema: T.String({ minLength: 1 }),
-		doc: 'signing secret of tokens; random at each start when unset',
-		shown: 'random'
-	},
-	FSA_TOKEN_DELAY: {
-		schema: T.Number({ exclusiveMinimum: 0 }),
-		doc: 'token lifetime in minutes',
-		shown: '60.0'
-	},
-	FSA_TOKEN_GRACE: {
-		schema: T.Number({ minimum: 0 }),
-		doc: 'minutes a token is still accepted after its expiry',
-		shown: '0.0'
-	},
-	FSA_TOKEN_LENGTH: {
-		schema: T.Integer({ minimum: 8, maximum: 64 }),
-		doc: 'bytes of the fsa token signature kept (16 = 32 hex characters)',
-		shown: '16'
-	},
-	FSA_TOKEN_ALGO: {
-		schema: T.String(),
-		doc: `fsa: ${FSA_TOKEN_HASHES.join(', ')}; jwt: ${JWT_ALGORITHMS.join(', ')}`,
-		shown: '"blake2s256" / "HS256"'
-	},
-	FSA_TOKEN_ISSUER: {
-		schema: T.String({ minLength: 1 }),
-		doc: 'fsa: appended to the realm as realm/issuer; jwt: the iss claim',
-		shown: 'none'
-	},
-	FSA_TOKEN_CARRIER: {
-		schema: T.String(),
-		doc: 'where tokens are read: bearer (Authorization header), param, header',
-		shown: '"bearer"'
-	},
-	FSA_TOKEN_NAME: {
-		schema: T.String({ minLength: 1 }),
-		doc: 'bearer scheme word, or the parameter or header name',
-		shown: 'Bearer / AUTH / Auth'
-	},
-	FSA_PASSWORD_SCHEME: { schema: T.String(), doc: 'argon2 (argon2id) or bcrypt', shown: '"argon2"' },
-	FSA_PASSWORD_OPTS: {
-		schema: T.Record(T.String(), T.Integer({ minimum: 1 })),
-		doc: 'argon2: memory_cost (KiB), time_cost; bcrypt: rounds',
-		shown: 'argon2 64 MiB, 2 passes; bcrypt 10 rounds'
-	},
-	FSA_PASSWORD_LENGTH: {
-		schema: T.Integer({ minimum: 0 }),
-		doc: 'minimum password length when hashing',
-		shown: '0'
-	},
-	FSA_PASSWORD_RE: {
-		schema: T.Array(T.String()),
-		doc: 'regular expressions a password must match when hashing',
-		shown: '[]'
-	},
-	FSA_REJECT_UNEXPECTED_PARAM: {
-		schema: T.Boolean(),
-		doc: 'answer 400 to a request parameter the route does not declare',
-		shown: 'true'
-	},
-	FSA_NOT_FOUND_ERROR: {
-		schema: T.Integer({ minimum: 400, maximum: 599 }),
-		doc: 'status when an object permission finds no object',
-		shown: '404'
-	},
-	FSA_CACHE: {
-		schema: T.String(),
-		doc: 'cache of password lookups, group checks, object permissions and tokens: ttl, lru or none',
-		shown: '"ttl"'
-	},
-	FSA_CACHE_SIZE: {
-		schema: T.Integer({ minimum: 1 }),
-		doc: 'most entries the cache keeps',
-		shown: '262144'
-	},
-	FSA_CACHE_OPTS: {
-		schema: T.Object(
-			{ ttl: T.Optional(T.Number({ exclusiveMinimum: 0 })) },
-			{ additionalProperties: false }
-		),
-		doc: 'cache options: ttl, seconds an entry lives (ttl cache)',
-		shown: '{ ttl = 600 }'
-	},
-	FSA_CACHE_PREFIX: { schema: T.String(), doc: 'prefix of cache keys', shown: '""' },
-	FSA_PASSWORD_CACHE: {
-		schema: T.Boolean(),
-		doc: 'remember verified credentials (as a keyed hash) for the cache TTL, so slow hashing is paid once',
-		shown: 'true'
-	},
-	FSA_SERVER_ERROR: {
-		schema: T.Integer({ minimum: 500, maximum: 599 }),
-		doc: 'status of internal errors',
-		shown: '500'
-	}
-} satisfies Record<string, Directive>
-
-export type DirectiveName = keyof typeof DIRECTIVES
 export type RawConfig = Record<string, unknown>
 
 export interface TokenSettings {
@@ -190,6 +64,8 @@ export interface TokenSettings {
 	secret: string
 	/** Whether the secret was configured; a random one does not survive a restart. */
 	secretConfigured: boolean
+	/** Asymmetric JWT: the PEM private key; HMAC: the secret. */
+	sign: string | undefined
 	delayMinutes: number
 	graceMinutes: number
 	length: number
@@ -197,6 +73,7 @@ export interface TokenSettings {
 	issuer: string | undefined
 	carrier: TokenCarrier
 	name: string
+	renewal: number
 }
 
 export interface PasswordSettings {
@@ -218,6 +95,9 @@ export interface Settings {
 	errorFormat: ErrorFormat
 	paramUser: string
 	paramPass: string
+	fakeLogin: string
+	httpdHeader: string
+	trustedProxies: string[]
 	token: TokenSettings
 	password: PasswordSettings
 	rejectUnexpectedParam: boolean
@@ -225,6 +105,14 @@ export interface Settings {
 	serverError: number
 	cache: CacheSettings
 	passwordCache: boolean
+	authzGroups: string[]
+	authzScopes: string[]
+	defaultContentType: string | undefined
+	handleAllErrors: boolean
+	redirect401: string | undefined
+	urlName: string
+	cors: { enabled: boolean; options: Record<string, unknown> }
+	secure: boolean
 }
 
 function describe(value: unknown): string {
@@ -283,12 +171,13 @@ function checkTypes(raw: RawConfig): void {
 export function expandSchemes(
 	name: string,
 	value: string | string[],
-	scalarAddsTokenAndNone: boolean
+	scalarAddsTokenAndNone: boolean,
+	known: readonly string[] = SCHEMES
 ): Scheme[] {
 	let list: string[]
 	if (typeof value === 'string') {
 		list =
-			scalarAddsTokenAndNone && value !== 'token' && value !== 'none'
+			scalarAddsTokenAndNone && !['token', 'none', 'oauth'].includes(value)
 				? ['token', value, 'none']
 				: [value]
 	} else list = value
@@ -296,10 +185,10 @@ export function expandSchemes(
 	for (const item of list) {
 		const expanded = item === 'password' ? ['basic', 'param'] : [item]
 		for (const scheme of expanded) {
-			if (!(SCHEMES as readonly string[]).includes(scheme))
+			if (!known.includes(scheme))
 				fail(
 					name,
-					`has an unexpected authentication scheme "${scheme}"; known: ${SCHEMES.join(', ')}, password`,
+					`has an unexpected authentication scheme "${scheme}"; known: ${known.join(', ')}, password`,
 					value
 				)
 			if (!schemes.includes(scheme as Scheme)) schemes.push(scheme as Scheme)
@@ -325,10 +214,18 @@ function tokenSettings(raw: RawConfig): TokenSettings {
 	const algo =
 		type === 'jwt'
 			? oneOf('FSA_TOKEN_ALGO', raw.FSA_TOKEN_ALGO ?? 'HS256', JWT_ALGORITHMS)
-			: oneOf('FSA_TOKEN_ALGO', raw.FSA_TOKEN_ALGO ?? 'blake2s256', FSA_TOKEN_HASHES)
+			: (FSA_HASH_NAMES[oneOf('FSA_TOKEN_ALGO', raw.FSA_TOKEN_ALGO ?? 'blake2s', FSA_TOKEN_HASHES)] ??
+				(raw.FSA_TOKEN_ALGO as string))
 	const secret = raw.FSA_TOKEN_SECRET as string | undefined
 	if (secret !== undefined && secret.length < 16)
 		fail('FSA_TOKEN_SECRET', 'must have at least 16 characters', '…')
+	const sign = raw.FSA_TOKEN_SIGN as string | undefined
+	if (sign !== undefined && !(type === 'jwt' && !algo.startsWith('HS')))
+		console.warn('FSA_TOKEN_SIGN is ignored: it is the private key of asymmetric JWT algorithms')
+	if (raw.FSA_TOKEN_LENGTH !== undefined && type === 'jwt')
+		console.warn('FSA_TOKEN_LENGTH is ignored for jwt tokens')
+	if (type === 'jwt' && !algo.startsWith('HS') && secret === undefined)
+		fail('FSA_TOKEN_SECRET', `must be the PEM public key that verifies ${algo} tokens`, secret)
 	return {
 		type: type as 'fsa' | 'jwt' | null,
 		secret: secret ?? randomSecret(),
@@ -339,14 +236,18 @@ function tokenSettings(raw: RawConfig): TokenSettings {
 		algo,
 		issuer: raw.FSA_TOKEN_ISSUER as string | undefined,
 		carrier,
-		name: (raw.FSA_TOKEN_NAME as string | undefined) ?? TOKEN_CARRIERS[carrier]
+		name: (raw.FSA_TOKEN_NAME as string | undefined) ?? TOKEN_CARRIERS[carrier],
+		sign: type === 'jwt' && !algo.startsWith('HS') ? sign : undefined,
+		renewal: (raw.FSA_TOKEN_RENEWAL as number | undefined) ?? 0
 	}
 }
 
 function passwordSettings(raw: RawConfig): PasswordSettings {
 	const scheme = oneOf('FSA_PASSWORD_SCHEME', raw.FSA_PASSWORD_SCHEME ?? 'argon2', PASSWORD_SCHEMES)
 	const opts = (raw.FSA_PASSWORD_OPTS ?? {}) as Record<string, number>
-	const known = scheme === 'argon2' ? ['memory_cost', 'time_cost'] : ['rounds']
+	if (scheme === 'plaintext')
+		console.warn('FSA_PASSWORD_SCHEME plaintext stores passwords in clear: use it for tests only')
+	const known = scheme === 'argon2' ? ['memory_cost', 'time_cost'] : scheme === 'bcrypt' ? ['rounds'] : []
 	for (const key of Object.keys(opts))
 		if (!known.includes(key))
 			fail(
@@ -393,15 +294,16 @@ function cacheSettings(raw: RawConfig): CacheSettings {
  * @param name the application name, the default realm
  * @throws ConfigError naming the bad directive
  */
-export function parseSettings(raw: RawConfig, name = 'app'): Settings {
+export function parseSettings(raw: RawConfig, name = 'app', customSchemes: readonly string[] = []): Settings {
 	checkTypes(raw)
 	if (raw.FSA_AUTH === undefined)
 		throw new ConfigError('FSA_AUTH is required: empty authentication configuration')
-	const auth = expandSchemes('FSA_AUTH', raw.FSA_AUTH as string | string[], true)
+	const known = [...SCHEMES, ...customSchemes]
+	const auth = expandSchemes('FSA_AUTH', raw.FSA_AUTH as string | string[], true, known)
 	const authDefault =
 		raw.FSA_AUTH_DEFAULT === undefined
 			? auth
-			: expandSchemes('FSA_AUTH_DEFAULT', raw.FSA_AUTH_DEFAULT as string | string[], false)
+			: expandSchemes('FSA_AUTH_DEFAULT', raw.FSA_AUTH_DEFAULT as string | string[], false, known)
 	for (const scheme of authDefault)
 		if (!auth.includes(scheme))
 			fail(
@@ -417,6 +319,14 @@ export function parseSettings(raw: RawConfig, name = 'app'): Settings {
 	const token = tokenSettings(raw)
 	if (auth.includes('token') && token.type === null)
 		fail('FSA_AUTH', 'enables token while FSA_TOKEN_TYPE is none', raw.FSA_AUTH)
+	if (auth.includes('oauth') && token.type !== 'jwt')
+		fail('FSA_AUTH', 'enables oauth, whose tokens require FSA_TOKEN_TYPE jwt', raw.FSA_AUTH)
+	if (auth.includes('oauth') && token.issuer === undefined)
+		fail('FSA_AUTH', 'enables oauth, whose tokens require FSA_TOKEN_ISSUER', raw.FSA_AUTH)
+	const trustedProxies = (raw.FSA_TRUSTED_PROXIES ?? []) as string[]
+	for (const address of trustedProxies)
+		if (isIP(address) === 0) fail('FSA_TRUSTED_PROXIES', 'must list IP addresses', address)
+	const redirect401 = raw.FSA_401_REDIRECT as string | undefined
 	return {
 		auth,
 		authDefault,
@@ -433,7 +343,21 @@ export function parseSettings(raw: RawConfig, name = 'app'): Settings {
 		notFoundError: (raw.FSA_NOT_FOUND_ERROR as number | undefined) ?? 404,
 		serverError: (raw.FSA_SERVER_ERROR as number | undefined) ?? 500,
 		cache: cacheSettings(raw),
-		passwordCache: (raw.FSA_PASSWORD_CACHE as boolean | undefined) ?? true
+		passwordCache: (raw.FSA_PASSWORD_CACHE as boolean | undefined) ?? true,
+		fakeLogin: (raw.FSA_FAKE_LOGIN as string | undefined) ?? 'LOGIN',
+		httpdHeader: ((raw.FSA_HTTPD_HEADER as string | undefined) ?? 'X-Remote-User').toLowerCase(),
+		trustedProxies,
+		authzGroups: (raw.FSA_AUTHZ_GROUPS ?? []) as string[],
+		authzScopes: (raw.FSA_AUTHZ_SCOPES ?? []) as string[],
+		defaultContentType: raw.FSA_DEFAULT_CONTENT_TYPE as string | undefined,
+		handleAllErrors: (raw.FSA_HANDLE_ALL_ERRORS as boolean | undefined) ?? true,
+		redirect401,
+		urlName: (raw.FSA_URL_NAME as string | undefined) ?? 'URL',
+		cors: {
+			enabled: (raw.FSA_CORS as boolean | undefined) ?? false,
+			options: (raw.FSA_CORS_OPTS ?? {}) as Record<string, unknown>
+		},
+		secure: (raw.FSA_SECURE as boolean | undefined) ?? true
 	}
 }
 

@@ -7,10 +7,20 @@ import { ErrorResponse } from './errors'
 import { PasswordManager } from './passwords'
 import { TokenManager, type TokenIdentity } from './tokens'
 import { Cache } from './cache'
-import { parseBasicAuthorization } from './authn/basic'
-import { extractToken } from './authn/token'
 import type { Permission } from './authz'
-import type { RequestParams } from './request'
+import type { CastFunction, SpecialFunction } from './params'
+import {
+	basicScheme,
+	fakeScheme,
+	httpdScheme,
+	paramScheme,
+	tokenScheme,
+	type AuthnInput,
+	type Found,
+	type SchemeResult
+} from './authn/schemes'
+
+export type { AuthnInput } from './authn/schemes'
 
 type MaybePromise<T> = T | Promise<T>
 
@@ -26,26 +36,43 @@ export type ObjectPermission = (
 	...valuesThenMode: any[]
 ) => MaybePromise<boolean | null | undefined>
 
-/** What the authentication chain needs from a request. */
-export interface AuthnInput {
-	headers: Headers
-	/** The merged request parameters; throws a 400 ErrorResponse when the body is malformed. */
-	params: () => RequestParams
-}
+/** Whether a password is strong enough; may throw to say why not. */
+export type PasswordQuality = (password: string) => MaybePromise<boolean>
+/** An alternate password check (LDAP, recovery codes), tried when the stored hash does not match. */
+export type PasswordCheck = (login: string, password: string) => MaybePromise<boolean>
+/**
+ * A custom authentication scheme: the login, or null when the request carries no
+ * credentials of its kind; throw `ErrorResponse` (401) for bad ones.
+ */
+export type AuthenticationScheme = (input: AuthnInput) => MaybePromise<string | null | undefined>
+/** Runs before routing; a Response returned ends the request (FSA_BEFORE_REQUEST). */
+export type BeforeRequest = (request: Request) => MaybePromise<Response | undefined | void>
+/** Runs on every response, which it may replace (FSA_AFTER_REQUEST). */
+export type AfterRequest = (response: Response, request: Request) => MaybePromise<Response | undefined | void>
+/** Runs after authentication, authorization and parameters, before the handler (`before_exec`). */
+export type BeforeExec = (
+	request: Request,
+	login: string | null,
+	schemes: readonly Scheme[]
+) => MaybePromise<Response | undefined | void>
+/** A header value computed for each response; undefined or empty adds nothing. */
+export type HeaderValue = string | ((response: Response, request: Request) => string | undefined | null)
 
-export interface Authenticated {
-	user: string
+export interface Authenticated extends Found {
 	scheme: Scheme
 }
-
-/** A scheme found no credentials of its kind: the chain goes on. */
-const MISSING = null
 
 export interface SimpleAuthOptions {
 	/** The application name, default realm. @default "app" */
 	name?: string
 	/** FlaskSimpleAuth directives (FSA_*), as read from a TOML file. */
 	config: RawConfig
+	/**
+	 * Custom authentication schemes by name (FlaskSimpleAuth's FSA_AUTHENTICATION); enable
+	 * them in FSA_AUTH like the built-in ones.
+	 * @example { code: ({ headers }) => codes.get(headers.get('code') ?? '') ?? null }
+	 */
+	authentication?: Record<string, AuthenticationScheme>
 }
 
 export class SimpleAuth {
@@ -58,11 +85,26 @@ export class SimpleAuth {
 	readonly #credentialKey = crypto.getRandomValues(new Uint8Array(32))
 	#getUserPass: GetUserPass | undefined
 	#userInGroup: UserInGroup | undefined
+	#passwordQuality: PasswordQuality | undefined
+	#passwordCheck: PasswordCheck | undefined
+	readonly #custom: Record<string, AuthenticationScheme>
+	/** Hooks and registries the plugin reads; fill them before building routes. */
+	readonly hooks = {
+		beforeRequest: [] as BeforeRequest[],
+		afterRequest: [] as AfterRequest[],
+		beforeExec: [] as BeforeExec[],
+		headers: {} as Record<string, HeaderValue>
+	}
+	readonly registry = {
+		casts: new Map<string, CastFunction>(),
+		specials: new Map<string, SpecialFunction>()
+	}
 	readonly #groups = new Map<string, GroupCheck>()
 	readonly #domains = new Map<string, ObjectPermission>()
 
 	constructor(options: SimpleAuthOptions) {
-		this.settings = parseSettings(options.config, options.name)
+		this.#custom = { ...options.authentication }
+		this.settings = parseSettings(options.config, options.name, Object.keys(this.#custom))
 		this.tokens = new TokenManager(this.settings.token)
 		this.passwords = new PasswordManager(this.settings.password)
 		this.cache = new Cache(this.settings.cache)
@@ -92,8 +134,64 @@ export class SimpleAuth {
 		return this
 	}
 
-	hasGroup(group: string): boolean {
-		return this.#groups.has(group) || this.#userInGroup !== undefined
+	/** Add a hook run before routing; a Response it returns ends the request. */
+	beforeRequest(hook: BeforeRequest): this {
+		this.hooks.beforeRequest.push(hook)
+		return this
+	}
+
+	/** Add a hook run on every response, which it may replace. */
+	afterRequest(hook: AfterRequest): this {
+		this.hooks.afterRequest.push(hook)
+		return this
+	}
+
+	/** Add a hook run just before the handler; a Response it returns is the answer. */
+	beforeExec(hook: BeforeExec): this {
+		this.hooks.beforeExec.push(hook)
+		return this
+	}
+
+	/** Add response headers, fixed or computed per response (FSA_ADD_HEADERS from code). */
+	addHeaders(headers: Record<string, HeaderValue>): this {
+		Object.assign(this.hooks.headers, headers)
+		return this
+	}
+
+	/** Register a conversion for `Cast(name)` parameters (FlaskSimpleAuth's `cast`). */
+	cast(name: string, fn: CastFunction): this {
+		this.registry.casts.set(name, fn)
+		return this
+	}
+
+	/** Register a kind of `Special(kind)` parameter (FlaskSimpleAuth's `special_parameter`). */
+	specialParameter(kind: string, fn: SpecialFunction): this {
+		this.registry.specials.set(kind, fn)
+		return this
+	}
+
+	/** Register a password strength hook, checked by `hashPassword` (`password_quality`). */
+	passwordQuality(hook: PasswordQuality): this {
+		this.#passwordQuality = hook
+		return this
+	}
+
+	/** Register an alternate password check (`password_check`). */
+	passwordCheck(hook: PasswordCheck): this {
+		this.#passwordCheck = hook
+		return this
+	}
+
+	/**
+	 * Whether a route may name this group or scope: it must be declared when FSA_AUTHZ_GROUPS
+	 * (or FSA_AUTHZ_SCOPES) declares any, and something must be able to check it.
+	 */
+	hasGroup(name: string): boolean {
+		const { authzGroups, authzScopes, auth } = this.settings
+		const checkable = this.#groups.has(name) || this.#userInGroup !== undefined
+		const asGroup = checkable && (authzGroups.length === 0 || authzGroups.includes(name))
+		const asScope = auth.includes('oauth') && (authzScopes.length === 0 || authzScopes.includes(name))
+		return asGroup || asScope
 	}
 
 	hasDomain(domain: string): boolean {
@@ -101,13 +199,31 @@ export class SimpleAuth {
 	}
 
 	/** Hash a password after checking FSA_PASSWORD_LENGTH and FSA_PASSWORD_RE (400 when weak). */
-	hashPassword(password: string): Promise<string> {
-		return this.passwords.hash(password)
+	async hashPassword(password: string): Promise<string> {
+		this.passwords.checkStrength(password)
+		if (this.#passwordQuality) {
+			let good: boolean
+			try {
+				good = await this.#passwordQuality(password)
+			} catch (error) {
+				throw new ErrorResponse(`password quality too low: ${(error as Error).message}`, 400)
+			}
+			if (!good) throw new ErrorResponse('password quality too low', 400)
+		}
+		return this.passwords.hash(password, false)
 	}
 
 	/** Create a token for a user (FlaskSimpleAuth's `create_token`). */
-	createToken(user: string, options: { realm?: string; delayMinutes?: number } = {}): Promise<string> {
-		return this.tokens.create(user, options.realm ?? this.settings.realm, options.delayMinutes)
+	createToken(
+		user: string,
+		options: { realm?: string; delayMinutes?: number; scopes?: string[] } = {}
+	): Promise<string> {
+		return this.tokens.create(
+			user,
+			options.realm ?? this.settings.realm,
+			options.delayMinutes,
+			options.scopes
+		)
 	}
 
 	/** The stored hash of a login; found hashes are cached, unknown users are not (they may be created). */
@@ -143,6 +259,7 @@ export class SimpleAuth {
 			)
 		const stored = await this.#storedHash(login)
 		if (stored === null || stored === undefined || stored === '') {
+			if (await this.#alternateCheck(login, password)) return
 			await this.passwords.verifyNothing(password)
 			throw new ErrorResponse('invalid user or password', 401)
 		}
@@ -151,9 +268,23 @@ export class SimpleAuth {
 		const remember = this.settings.passwordCache && this.cache.enabled
 		const key = remember ? this.#credentialsKey(login, password, stored) : ''
 		if (remember && this.cache.get(key) === true) return
-		if (!(await this.passwords.verify(password, stored)))
+		if (!(await this.passwords.verify(password, stored))) {
+			if (await this.#alternateCheck(login, password)) return
 			throw new ErrorResponse('invalid user or password', 401)
+		}
 		if (remember) this.cache.set(key, true)
+	}
+
+	/** The alternate password check; its failures count as a mismatch, its ErrorResponses pass. */
+	async #alternateCheck(login: string, password: string): Promise<boolean> {
+		if (!this.#passwordCheck) return false
+		try {
+			return (await this.#passwordCheck(login, password)) === true
+		} catch (error) {
+			if (error instanceof ErrorResponse) throw error
+			console.error('password_check failed:', error)
+			return false
+		}
 	}
 
 	/** Verify a token, through the cache; a cached token's expiry is checked again. */
@@ -207,44 +338,45 @@ export class SimpleAuth {
 		return count
 	}
 
-	async #basic(input: AuthnInput): Promise<string | null> {
-		const header = input.headers.get('authorization')
-		if (header === null || !/^basic /i.test(header)) return MISSING
-		const credentials = parseBasicAuthorization(header)
-		if (!credentials.ok) throw new ErrorResponse(credentials.reason, 401)
-		await this.checkUserPassword(credentials.user, credentials.password)
-		return credentials.user
+	async #customScheme(name: string, input: AuthnInput): Promise<SchemeResult> {
+		let user: string | null | undefined
+		try {
+			user = await this.#custom[name](input)
+		} catch (error) {
+			if (error instanceof ErrorResponse) throw error
+			console.error(`authentication scheme ${name} failed:`, error)
+			throw new ErrorResponse(
+				`internal error in authentication scheme ${name}`,
+				this.settings.serverError
+			)
+		}
+		if (user === null || user === undefined) return null
+		if (typeof user !== 'string' || user === '')
+			throw new ErrorResponse(
+				`internal error with authentication scheme ${name}`,
+				this.settings.serverError
+			)
+		return { user }
 	}
 
-	async #param(input: AuthnInput): Promise<string | null> {
-		const { paramUser, paramPass } = this.settings
-		let params: RequestParams
-		try {
-			params = input.params()
-		} catch (error) {
-			if (error instanceof ErrorResponse) throw new ErrorResponse(error.message, 401)
-			throw error
+	#runScheme(scheme: Scheme, input: AuthnInput, realm: string): Promise<SchemeResult> {
+		switch (scheme) {
+			case 'basic':
+				return basicScheme(this, input)
+			case 'param':
+				return paramScheme(this, input)
+			case 'token':
+			case 'oauth':
+				return tokenScheme(this, input, realm)
+			case 'fake':
+				return fakeScheme(this, input)
+			case 'httpd':
+				return httpdScheme(this, input)
+			case 'none':
+				return Promise.resolve(null)
+			default:
+				return this.#customScheme(scheme, input)
 		}
-		const login = params.getString(paramUser)
-		if (login === undefined) return MISSING
-		const password = params.getString(paramPass)
-		if (password === undefined)
-			throw new ErrorResponse(`missing param password parameter: ${paramPass}`, 401)
-		if (login === '') throw new ErrorResponse('invalid user or password', 401)
-		await this.checkUserPassword(login, password)
-		return login
-	}
-
-	async #token(input: AuthnInput, realm: string): Promise<string | null> {
-		let token: string | undefined
-		try {
-			token = extractToken(this.settings.token, input.headers, input.params)
-		} catch (error) {
-			if (error instanceof ErrorResponse) return MISSING
-			throw error
-		}
-		if (token === undefined) return MISSING
-		return (await this.verifyToken(token, realm)).user
 	}
 
 	/**
@@ -259,21 +391,23 @@ export class SimpleAuth {
 	): Promise<Authenticated> {
 		let failure: ErrorResponse | undefined
 		for (const scheme of schemes) {
-			let user: string | null
+			let found: SchemeResult
 			try {
-				if (scheme === 'basic') user = await this.#basic(input)
-				else if (scheme === 'param') user = await this.#param(input)
-				else if (scheme === 'token') user = await this.#token(input, realm)
-				else continue
+				found = await this.#runScheme(scheme, input, realm)
 			} catch (error) {
-				if (!(error instanceof ErrorResponse)) throw error
-				if (error.status !== 401) throw error
+				if (!(error instanceof ErrorResponse) || error.status !== 401) throw error
 				failure ??= error
 				continue
 			}
-			if (user !== MISSING) return { user, scheme }
+			if (found !== null) return { ...found, scheme }
 		}
 		throw failure ?? new ErrorResponse('missing authentication', 401)
+	}
+
+	/** oauth: every scope the route names must be in the token; 403 for the first missing. */
+	checkScopes(scopes: readonly string[], granted: readonly string[]): void {
+		for (const scope of scopes)
+			if (!granted.includes(scope)) throw new ErrorResponse(`missing permission "${scope}"`, 403)
 	}
 
 	/** Check every group of a route; 403 for the first the user is not in. */

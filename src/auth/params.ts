@@ -3,21 +3,69 @@
  * the form and the JSON body, with FlaskSimpleAuth's conversions. Every fault is collected
  * into one 400.
  */
-import { FormatRegistry, Kind, OptionalKind, Type as T, type TObject, type TSchema } from '@sinclair/typebox'
+import {
+	FormatRegistry,
+	Kind,
+	OptionalKind,
+	Type as T,
+	type TObject,
+	type TSchema,
+	type TUnknown
+} from '@sinclair/typebox'
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler'
 import { ErrorResponse } from './errors'
 import type { RawParam, RequestParams } from './request'
+import { ConfigError } from './errors'
+import { readCookie } from './authn/token'
 
 /** Any JSON value; sent over HTTP as a JSON string (FlaskSimpleAuth's `JsonData`). */
 export const JsonData = (options?: { description?: string }) => T.Unknown({ ...options, 'x-json-data': true })
 
-if (!FormatRegistry.Has('date'))
-	FormatRegistry.Set('date', (value) => {
-		const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value)
-		if (!match) return false
-		const date = new Date(`${value}T00:00:00Z`)
-		return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(value)
-	})
+/**
+ * A parameter filled by the framework rather than the request: `user` (the current user),
+ * `cookie` and `header` (named like the parameter, `_` read as `-` for headers), `request`,
+ * or a kind registered with `auth.specialParameter`. Sent in the request, it is a 400.
+ */
+export const Special = <S extends TSchema = TUnknown>(kind: string, schema?: S): S =>
+	({ ...(schema ?? T.Unknown()), 'x-special': kind }) as unknown as S
+export const CurrentUser = () => Special('user', T.String())
+export const Cookie = (options?: { default?: string }) => Special('cookie', T.String(options))
+export const Header = (options?: { default?: string }) => Special('header', T.String(options))
+export const CurrentRequest = () => Special('request', T.Unsafe<Request>({}))
+
+/** A parameter converted by a function registered with `auth.cast(name, fn)`. */
+export const Cast = <V = unknown>(name: string) => T.Unsafe<V>({ 'x-cast': name })
+
+/** Converts a raw parameter (a string over HTTP, any JSON value otherwise); throws when invalid. */
+export type CastFunction = (value: unknown) => unknown
+/** Computes a special parameter from its name and the request; undefined when absent. */
+export type SpecialFunction = (name: string, context: SpecialContext) => unknown
+
+export interface SpecialContext {
+	request: Request
+	user: string | null
+}
+
+export interface ArgsRegistry {
+	casts: ReadonlyMap<string, CastFunction>
+	specials: ReadonlyMap<string, SpecialFunction>
+}
+
+const BUILTIN_SPECIALS: Record<string, SpecialFunction> = {
+	user: (_name, { user }) => user ?? undefined,
+	request: (_name, { request }) => request,
+	header: (name, { request }) => request.headers.get(name.replaceAll('_', '-')) ?? undefined,
+	cookie: (name, { request }) => readCookie(request.headers.get('cookie'), name)
+}
+
+// FlaskSimpleAuth's date.fromisoformat: strict YYYY-MM-DD. Set unconditionally, since Elysia
+// registers a lax "date" first (it accepts "2023-2-3", "03/02/2023" and "2023-02-30").
+FormatRegistry.Set('date', (value) => {
+	const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value)
+	if (!match) return false
+	const date = new Date(`${value}T00:00:00Z`)
+	return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(value)
+})
 
 type Converted = { ok: true; value: unknown } | { ok: false }
 const NO: Converted = { ok: false }
@@ -26,6 +74,8 @@ const INTEGER =
 	/^[+-]?(?:0[xX][0-9a-fA-F]+(?:_?[0-9a-fA-F]+)*|0[oO][0-7]+(?:_?[0-7]+)*|0[bB][01]+(?:_?[01]+)*|[1-9]\d*(?:_?\d+)*|0+)$/
 const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/
 const FALSE_WORDS = new Set(['', '0', 'false', 'f'])
+/** Formats of the string members Elysia adds to a union to accept an encoded value (t.Integer, t.Numeric...). */
+const ENCODED_FORMATS = new Set(['integer', 'numeric', 'boolean', 'ObjectString', 'ArrayString'])
 
 /** Python's `int(s, 0)`: decimal, 0x, 0o and 0b, no leading zeros. */
 export function parseInteger(text: string): number | undefined {
@@ -76,10 +126,11 @@ function fromString(schema: TSchema, text: string): Converted {
 				: fromString(T.Union([T.Number(), T.Boolean()]), text)
 		}
 		case 'Union': {
-			// typed members first, so that "7" becomes 7 when a union also allows strings (Elysia's t.Integer)
-			const members = [...(schema as unknown as { anyOf: TSchema[] }).anyOf].sort(
-				(a, b) => Number(kindOf(a) === 'String') - Number(kindOf(b) === 'String')
-			)
+			// typed members first, so that "7" becomes 7 when a union also allows strings; the string
+			// member of Elysia's t.Integer, t.Numeric... only encodes the typed one: it must not take "011"
+			const members = (schema as unknown as { anyOf: TSchema[] }).anyOf
+				.filter((member) => !(kindOf(member) === 'String' && ENCODED_FORMATS.has(member.format)))
+				.sort((a, b) => Number(kindOf(a) === 'String') - Number(kindOf(b) === 'String'))
 			for (const member of members) {
 				const converted = fromString(member, text)
 				if (converted.ok && TypeCompiler.Compile(member).Check(converted.value)) return converted
@@ -126,6 +177,8 @@ interface CompiledParam {
 	optional: boolean
 	isList: boolean
 	check: TypeCheck<TSchema>
+	cast?: CastFunction
+	special?: SpecialFunction
 }
 
 /** A route's `args` schema, compiled once at registration. */
@@ -134,15 +187,32 @@ export interface CompiledArgs {
 	names: Set<string>
 }
 
-export function compileArgs(schema: TObject): CompiledArgs {
-	if (kindOf(schema) !== 'Object') throw new TypeError('args must be a t.Object(...) schema')
-	const params = Object.entries(schema.properties).map(([name, property]) => ({
-		name,
-		schema: property,
-		optional: (property as { [OptionalKind]?: string })[OptionalKind] === 'Optional',
-		isList: kindOf(property) === 'Array',
-		check: TypeCompiler.Compile(property)
-	}))
+const NO_REGISTRY: ArgsRegistry = { casts: new Map(), specials: new Map() }
+
+export function compileArgs(schema: TObject, registry: ArgsRegistry = NO_REGISTRY): CompiledArgs {
+	if (kindOf(schema) !== 'Object') throw new ConfigError('args must be a t.Object(...) schema')
+	const params = Object.entries(schema.properties).map(([name, property]): CompiledParam => {
+		const castName = (property as { 'x-cast'?: string })['x-cast']
+		const specialKind = (property as { 'x-special'?: string })['x-special']
+		const cast = castName === undefined ? undefined : registry.casts.get(castName)
+		if (castName !== undefined && !cast)
+			throw new ConfigError(`no cast registered for "${castName}" (parameter ${name})`)
+		const special =
+			specialKind === undefined
+				? undefined
+				: (registry.specials.get(specialKind) ?? BUILTIN_SPECIALS[specialKind])
+		if (specialKind !== undefined && !special)
+			throw new ConfigError(`no special parameter registered for "${specialKind}" (parameter ${name})`)
+		return {
+			name,
+			schema: property,
+			optional: (property as { [OptionalKind]?: string })[OptionalKind] === 'Optional',
+			isList: kindOf(property) === 'Array',
+			check: TypeCompiler.Compile(property),
+			cast,
+			special
+		}
+	})
 	return { params, names: new Set(params.map((param) => param.name)) }
 }
 
@@ -163,6 +233,13 @@ function expected(schema: TSchema): string {
 }
 
 function convert(param: CompiledParam, raw: RawParam): Converted {
+	if (param.cast) {
+		try {
+			return { ok: true, value: param.cast(raw.from === 'json' ? raw.value : raw.values[0]) }
+		} catch {
+			return NO
+		}
+	}
 	if (raw.from === 'json') return fromJson(param.schema, raw.value)
 	if (param.isList) {
 		const items = (param.schema as unknown as { items: TSchema }).items
@@ -177,30 +254,49 @@ function convert(param: CompiledParam, raw: RawParam): Converted {
 	return fromString(param.schema, raw.values[0])
 }
 
+export interface FillContext {
+	pathParams: Record<string, string>
+	request: RequestParams
+	/** Request parameters that belong to authentication: never unexpected. */
+	ignored: ReadonlySet<string>
+	rejectUnexpected: boolean
+	special: SpecialContext
+}
+
+function missing(param: CompiledParam, values: Record<string, unknown>, errors: string[]): void {
+	const fallback = (param.schema as unknown as { default?: unknown }).default
+	if (fallback !== undefined) values[param.name] = structuredClone(fallback)
+	else if (!param.optional) errors.push(`parameter "${param.name}" is missing`)
+}
+
 /**
  * Fill a route's typed arguments.
- * @param ignored request parameters that belong to authentication and are never unexpected
  * @throws ErrorResponse 400 listing every missing, invalid and unexpected parameter
  */
-export function fillArgs(
-	args: CompiledArgs | undefined,
-	pathParams: Record<string, string>,
-	request: RequestParams,
-	ignored: ReadonlySet<string>,
-	rejectUnexpected: boolean
-): Record<string, unknown> {
+export function fillArgs(args: CompiledArgs | undefined, context: FillContext): Record<string, unknown> {
+	const { pathParams, request, ignored, rejectUnexpected } = context
 	const errors: string[] = []
 	const values: Record<string, unknown> = {}
-	for (const name of Object.keys(pathParams))
-		if (request.get(name) !== undefined) errors.push(`parameter "${name}" both from path and request`)
+	for (const [name, value] of Object.entries(pathParams))
+		// Elysia gives null for a segment that is not valid percent-encoding ("/item/%zz")
+		if (typeof value !== 'string') errors.push(`parameter "${name}" is not valid percent-encoding`)
+		else if (request.get(name) !== undefined)
+			errors.push(`parameter "${name}" both from path and request`)
 	for (const param of args?.params ?? []) {
-		const fromPath = pathParams[param.name]
+		if (param.special) {
+			if (request.get(param.name) !== undefined)
+				errors.push(`unexpected request parameter "${param.name}"`)
+			const value = param.special(param.name, context.special)
+			if (value === undefined) missing(param, values, errors)
+			else values[param.name] = value
+			continue
+		}
+		const fromPath = pathParams[param.name] as string | null | undefined
+		if (fromPath === null) continue // reported above
 		const raw: RawParam | undefined =
 			fromPath !== undefined ? { from: 'http', values: [fromPath] } : request.get(param.name)
 		if (raw === undefined || (raw.from === 'json' && raw.value === undefined)) {
-			const fallback = (param.schema as unknown as { default?: unknown }).default
-			if (fallback !== undefined) values[param.name] = structuredClone(fallback)
-			else if (!param.optional) errors.push(`parameter "${param.name}" is missing`)
+			missing(param, values, errors)
 			continue
 		}
 		const converted = convert(param, raw)
@@ -211,7 +307,7 @@ export function fillArgs(
 			)
 			continue
 		}
-		if (!param.check.Check(converted.value)) {
+		if (!param.cast && !param.check.Check(converted.value)) {
 			const first = param.check.Errors(converted.value).First()
 			const where = first?.path ? ` at ${first.path}` : ''
 			errors.push(

@@ -1,59 +1,33 @@
 /**
- * The Elysia plugin: route options `authz`, `authn`, `args` and `realm`, the request
- * flow in FlaskSimpleAuth's order (401, 403 groups, 400 parameters, 404/403 objects),
- * response headers and error rendering.
+ * The Elysia plugin: route options `authz`, `authn`, `args` and `realm`, the request flow in
+ * FlaskSimpleAuth's order (401, 403 groups, 400 parameters, 404/403 objects), response
+ * headers and error rendering.
  */
 import { Elysia, type AnyElysia } from 'elysia'
+import { cors } from '@elysiajs/cors'
 import type { TObject } from '@sinclair/typebox'
-import { SimpleAuth } from './core'
+import type { SimpleAuth } from './core'
 import { expandSchemes, type Scheme } from './config'
-import { ConfigError, ErrorResponse, renderErrorBody } from './errors'
-import { compileAuthz, type AuthzRule, type CompiledAuthz } from './authz'
-import { compileArgs, fillArgs, type CompiledArgs } from './params'
-import { mergeParams, readBody, type RawBody, type RequestParams } from './request'
-import { basicChallenge } from './authn/basic'
-import { bearerChallenge } from './authn/token'
+import { ConfigError, ErrorResponse } from './errors'
+import { compileAuthz, type AuthzRule } from './authz'
+import { compileArgs, fillArgs } from './params'
+import { readBody } from './request'
+import { RequestState } from './state'
+import { isLoopback, setClientAddress, socketAddress } from './client'
+import { readCookie } from './authn/token'
+import {
+	EarlyResponse,
+	decorate,
+	finish,
+	needsFinish,
+	pathOf,
+	renderError,
+	startTimes,
+	toResponse
+} from './responses'
 
-/** What the route options of one request declared, and what the checks found. */
-export class RequestState {
-	authz: CompiledAuthz | undefined
-	authn: Scheme[] | undefined
-	args: CompiledArgs | undefined
-	realm: string | undefined
-	user: string | null = null
-	scheme: Scheme | null = null
-	#params: RequestParams | undefined
-	#paramsError: ErrorResponse | undefined
+export { RequestState } from './state'
 
-	constructor(readonly request: Request) {}
-
-	get headers(): Headers {
-		return this.request.headers
-	}
-
-	/** Read and merge the request parameters once. */
-	async loadParams(body: unknown): Promise<void> {
-		if (this.#params || this.#paramsError) return
-		let raw = body as RawBody | undefined
-		const { request } = this
-		if (raw === undefined && request.body !== null && !request.bodyUsed)
-			raw = await readBody(request, request.headers.get('content-type') ?? '')
-		try {
-			this.#params = mergeParams(request.url, raw)
-		} catch (error) {
-			if (!(error instanceof ErrorResponse)) throw error
-			this.#paramsError = error
-		}
-	}
-
-	/** The merged parameters; throws the 400 of a malformed body. */
-	params = (): RequestParams => {
-		if (this.#paramsError) throw this.#paramsError
-		return this.#params!
-	}
-}
-
-const startTimes = new WeakMap<Request, number>()
 const GET_BODY_MESSAGE =
 	'this server drops the body of GET requests: send the parameters in the query string (curl -G -d ...), ' +
 	'or start the service with --transport node'
@@ -66,12 +40,6 @@ function lostGetBody(request: Request): boolean {
 	return (
 		(length !== null && length !== '0') || /chunked/i.test(request.headers.get('transfer-encoding') ?? '')
 	)
-}
-
-function pathOf(url: string): string {
-	const start = url.indexOf('/', url.indexOf('//') + 2)
-	const query = url.indexOf('?', start)
-	return query === -1 ? url.slice(start) : url.slice(start, query)
 }
 
 interface RouteIndex {
@@ -89,6 +57,19 @@ function routePattern(path: string): RegExp {
 	return new RegExp(`^${source}/?$`)
 }
 
+const routeCheckers = new WeakMap<SimpleAuth, (app: AnyElysia) => string[]>()
+
+/**
+ * Run the start-up route checks of the `simpleAuth` plugin that `app` uses, and return the
+ * warnings; `listen` runs them by itself, tests using `app.handle` call this.
+ */
+export function checkRoutes(app: AnyElysia): string[] {
+	const auth = (app.decorator as { auth?: SimpleAuth }).auth
+	const checker = auth && routeCheckers.get(auth)
+	if (!checker) throw new ConfigError('this application does not use the simpleAuth plugin')
+	return checker(app)
+}
+
 /**
  * The Elysia plugin of a `SimpleAuth`: every route declares `authz`; a route without it
  * answers 403. The handler receives `user` (the authenticated login) and `args` (typed
@@ -101,57 +82,17 @@ function routePattern(path: string): RegExp {
 export function simpleAuth(auth: SimpleAuth) {
 	const { settings } = auth
 	const routes: RouteIndex[] = []
-
-	function challenge(state: RequestState | undefined): string | undefined {
-		const schemes = state?.authn ?? settings.authDefault
-		const realm = state?.realm ?? settings.realm
-		const challenges: string[] = []
-		if (schemes.includes('basic')) challenges.push(basicChallenge(realm))
-		if (schemes.includes('token') && settings.token.carrier === 'bearer')
-			challenges.push(
-				bearerChallenge(
-					settings.token.name,
-					settings.token.type === 'fsa' ? auth.tokens.fsaRealm(realm) : realm
-				)
-			)
-		return challenges.length > 0 ? challenges.sort().join(', ') : undefined
-	}
-
-	function decorate(
-		headers: Record<string, string>,
-		request: Request,
-		state: RequestState | undefined,
-		status: number
-	): void {
-		Object.assign(headers, settings.addHeaders)
-		if (status === 401) {
-			const value = challenge(state)
-			if (value) headers['www-authenticate'] = value
-		}
-		if (settings.level >= 2) {
-			headers['fsa-request'] = `${request.method} ${pathOf(request.url)}`
-			headers['fsa-user'] = state?.user ? `${state.user} (${state.scheme})` : 'None (None)'
-			const start = startTimes.get(request)
-			if (start !== undefined) headers['fsa-delay'] = ((performance.now() - start) / 1000).toFixed(6)
-		}
-	}
+	const authParams = new Set<string>()
+	if (settings.auth.includes('param')) authParams.add(settings.paramUser).add(settings.paramPass)
+	if (settings.auth.includes('fake')) authParams.add(settings.fakeLogin)
+	if (settings.token.carrier === 'param') authParams.add(settings.token.name)
+	const cookieCarrier = settings.token.carrier === 'cookie' && auth.tokens.canCreate
 
 	function allowedMethods(path: string): string[] {
 		const methods = new Set<string>()
 		for (const route of routes) if (route.pattern.test(path)) methods.add(route.method)
 		if (methods.has('GET')) methods.add('HEAD')
 		return [...methods].sort()
-	}
-
-	function errorResponse(
-		request: Request,
-		state: RequestState | undefined,
-		error: ErrorResponse
-	): Response {
-		const { body, contentType } = renderErrorBody(settings.errorFormat, error.message)
-		const headers: Record<string, string> = { ...error.headers, 'content-type': contentType }
-		decorate(headers, request, state, error.status)
-		return new Response(request.method === 'HEAD' ? null : body, { status: error.status, headers })
 	}
 
 	function toErrorResponse(code: unknown, error: unknown, request: Request): ErrorResponse {
@@ -167,50 +108,54 @@ export function simpleAuth(auth: SimpleAuth) {
 		return new ErrorResponse('internal error', settings.serverError)
 	}
 
-	const effectiveSchemes = (state: RequestState): readonly Scheme[] => state.authn ?? settings.authDefault
-
 	async function authorize(state: RequestState, body: unknown, pathParams: Record<string, string>) {
 		const rule = state.authz
-		if (!rule) throw new ErrorResponse('currently closed route', 403)
-		if (rule.close) throw new ErrorResponse('currently closed route', 403)
-		const schemes = effectiveSchemes(state)
-		const needsParams =
-			state.args !== undefined ||
-			settings.rejectUnexpectedParam ||
-			schemes.includes('param') ||
-			(schemes.includes('token') && settings.token.carrier === 'param')
-		if (needsParams) await state.loadParams(body)
+		if (!rule || rule.close) throw new ErrorResponse('currently closed route', 403)
+		const schemes = state.authn ?? settings.authDefault
+		await state.loadParams(body)
 		if (!(rule.open && schemes.includes('none'))) {
 			const found = await auth.authenticate(state, schemes, state.realm)
 			state.user = found.user
 			state.scheme = found.scheme
-			await auth.checkGroups(found.user, rule.groups)
+			state.scopes = found.scopes ?? []
+			state.tokenExpires = found.expires
+			if (found.scheme === 'oauth') auth.checkScopes(rule.groups, state.scopes)
+			else await auth.checkGroups(found.user, rule.groups)
 		}
-		let args: Record<string, unknown> = {}
-		if (needsParams)
-			args = fillArgs(
-				state.args,
-				pathParams,
-				state.params(),
-				authParams(schemes),
-				settings.rejectUnexpectedParam
-			)
+		const args = fillArgs(state.args, {
+			pathParams,
+			request: state.params(),
+			ignored: authParams,
+			rejectUnexpected: settings.rejectUnexpectedParam,
+			special: { request: state.request, user: state.user }
+		})
 		for (const permission of rule.permissions) {
 			const values = permission.variables.map((name) => (name in args ? args[name] : pathParams[name]))
 			await auth.checkPermission(state.user!, permission, values)
 		}
+		for (const hook of auth.hooks.beforeExec) {
+			const response = await hook(state.request, state.user, schemes)
+			if (response) throw new EarlyResponse(response)
+		}
 		return args
 	}
 
-	function authParams(schemes: readonly Scheme[]): Set<string> {
-		const names = new Set<string>()
-		if (schemes.includes('param')) names.add(settings.paramUser).add(settings.paramPass)
-		if (schemes.includes('token') && settings.token.carrier === 'param') names.add(settings.token.name)
-		return names
+	/** The cookie carrier: (re)issue the token cookie of an authenticated response. */
+	async function tokenCookie(state: RequestState): Promise<string | undefined> {
+		if (!state.user) return undefined
+		const { name, delayMinutes, renewal } = settings.token
+		const present = readCookie(state.headers.get('cookie'), name)
+		const nearExpiry =
+			state.tokenExpires === undefined ||
+			state.tokenExpires < Date.now() / 1000 + renewal * delayMinutes * 60
+		if (present && state.scheme === 'token' && renewal > 0 && !nearExpiry) return undefined
+		const token = await auth.createToken(state.user, { realm: state.realm })
+		const secure = state.client().secure ? '; Secure' : ''
+		return `${name}=${token}; Path=/; Max-Age=${Math.floor(delayMinutes * 60)}; HttpOnly; SameSite=Lax${secure}`
 	}
 
 	function checkAuthn(value: string | string[]): Scheme[] {
-		const schemes = expandSchemes('authn', value, false)
+		const schemes = expandSchemes('authn', value, false, settings.auth)
 		for (const scheme of schemes)
 			if (!settings.auth.includes(scheme))
 				throw new ConfigError(
@@ -219,95 +164,14 @@ export function simpleAuth(auth: SimpleAuth) {
 		return schemes
 	}
 
-	routeCheckers.set(auth, checkRoutes)
-	return new Elysia({ name: 'simple-auth', seed: settings.realm })
-		.decorate('auth', auth)
-		.onRequest(function checkRequest({ request }) {
-			if (settings.level >= 2) startTimes.set(request, performance.now())
-			if (lostGetBody(request)) throw new ErrorResponse(GET_BODY_MESSAGE, 400)
-		})
-		.onParse({ as: 'global' }, function readRawBody({ request }, contentType) {
-			return readBody(request, contentType)
-		})
-		.derive({ as: 'global' }, function requestState({ request }) {
-			return { fsa: new RequestState(request) }
-		})
-		.macro({
-			/** Who may call the route: OPEN, AUTH, CLOSE, a group, or `[domain, variables, mode]`. */
-			authz(rule: AuthzRule) {
-				const compiled = compileAuthz(
-					rule,
-					(domain) => auth.hasDomain(domain),
-					(group) => auth.hasGroup(group)
-				)
-				return {
-					detail: { 'x-authz': compiled.label } as Record<string, unknown>,
-					transform({ fsa }) {
-						fsa.authz = compiled
-					}
-				}
-			},
-			/** The schemes this route accepts, within FSA_AUTH. */
-			authn(value: string | string[]) {
-				const schemes = checkAuthn(value)
-				return {
-					detail: { 'x-authn': schemes } as Record<string, unknown>,
-					transform({ fsa }) {
-						fsa.authn = schemes
-					}
-				}
-			},
-			/** Typed parameters, merged from the path, query, form and JSON body. */
-			args(schema: TObject) {
-				const compiled = compileArgs(schema)
-				return {
-					detail: { 'x-args': [...compiled.names] } as Record<string, unknown>,
-					transform({ fsa }) {
-						fsa.args = compiled
-					}
-				}
-			},
-			/** A realm of its own for this route's challenges and tokens. */
-			realm(realm: string) {
-				return {
-					detail: { 'x-realm': realm } as Record<string, unknown>,
-					transform({ fsa }) {
-						fsa.realm = realm
-					}
-				}
-			}
-		})
-		.resolve({ as: 'global' }, async function authorizeRequest({ fsa, body, params }) {
-			const args = await authorize(fsa, body, (params ?? {}) as Record<string, string>)
-			return { user: fsa.user, args: args as Record<string, any> }
-		})
-		.mapResponse({ as: 'global' }, function addHeaders({ request, set, fsa, responseValue }) {
-			const status = typeof set.status === 'number' ? set.status : 200
-			const headers = set.headers as Record<string, string>
-			if (typeof responseValue === 'string' && headers['content-type'] === undefined)
-				headers['content-type'] = 'text/plain; charset=utf-8'
-			decorate(headers, request, fsa, status)
-		})
-		.onError({ as: 'global' }, function renderError(context) {
-			const { code, error, request } = context
-			const state = (context as { fsa?: RequestState }).fsa
-			return errorResponse(request, state, toErrorResponse(code, error, request))
-		})
-		.onStart(function checkOnStart(app) {
-			for (const warning of checkRoutes(app as AnyElysia)) console.warn(warning)
-		})
-
-	/**
-	 * Check the application's routes: warn about routes without `authz` (closed), refuse
-	 * object permissions whose variables are not route parameters. Run at start; call it in
-	 * tests that use `app.handle`. Returns the warnings.
-	 */
-	function checkRoutes(app: AnyElysia): string[] {
+	function checkRoutesOf(app: AnyElysia): string[] {
 		const warnings: string[] = []
 		routes.length = 0
 		for (const route of app.routes) {
 			const detail = (route.hooks?.detail ?? {}) as Record<string, unknown>
 			if (detail.hide) continue
+			// the CORS plugin answers every preflight before routing
+			if (settings.cors.enabled && route.method === 'OPTIONS') continue
 			routes.push({ method: route.method, pattern: routePattern(route.path) })
 			const label = `${route.method} ${route.path}`
 			if (detail['x-authz'] === undefined) {
@@ -317,20 +181,143 @@ export function simpleAuth(auth: SimpleAuth) {
 			const authn = (detail['x-authn'] as Scheme[] | undefined) ?? settings.authDefault
 			if (detail['x-authz'] === 'OPEN' && !authn.includes('none'))
 				warnings.push(`OPEN route without the none scheme requires authentication: ${label}`)
+			const names = new Set([
+				...((detail['x-args'] as string[] | undefined) ?? []),
+				...[...route.path.matchAll(/:(\w+)/g)].map((match) => match[1])
+			])
+			for (const variable of (detail['x-variables'] as string[] | undefined) ?? [])
+				if (!names.has(variable))
+					throw new ConfigError(
+						`${label}: object permission variable "${variable}" is neither a path parameter nor in args`
+					)
 		}
 		return warnings
 	}
-}
+	routeCheckers.set(auth, checkRoutesOf)
 
-const routeCheckers = new WeakMap<SimpleAuth, (app: AnyElysia) => string[]>()
-
-/**
- * Run the start-up route checks of the `simpleAuth` plugin that `app` uses, and return
- * the warnings; `listen` runs them by itself, tests using `app.handle` call this.
- */
-export function checkRoutes(app: AnyElysia): string[] {
-	const auth = (app.decorator as { auth?: SimpleAuth }).auth
-	const checker = auth && routeCheckers.get(auth)
-	if (!checker) throw new ConfigError('this application does not use the simpleAuth plugin')
-	return checker(app)
+	const base = settings.cors.enabled ? new Elysia().use(cors(settings.cors.options)) : new Elysia()
+	return base.use(
+		new Elysia({ name: 'simple-auth', seed: settings.realm })
+			.decorate('auth', auth)
+			.onRequest(async function checkRequest({ request, server }) {
+				if (settings.level >= 2) startTimes.set(request, performance.now())
+				if (socketAddress(request) === undefined) {
+					const address = server?.requestIP(request)?.address
+					if (address) setClientAddress(request, address)
+				}
+				if (settings.secure) {
+					const socket = socketAddress(request)
+					if (socket !== undefined && !isLoopback(socket)) {
+						const { secure } = new RequestState(request, settings.trustedProxies).client()
+						if (!secure) throw new ErrorResponse('insecure HTTP request denied', 403)
+					}
+				}
+				if (lostGetBody(request)) throw new ErrorResponse(GET_BODY_MESSAGE, 400)
+				for (const hook of auth.hooks.beforeRequest) {
+					const response = await hook(request)
+					if (response) return response
+				}
+			})
+			.onParse({ as: 'global' }, function readRawBody({ request }, contentType) {
+				return readBody(request, contentType)
+			})
+			.derive({ as: 'global' }, function requestState({ request }) {
+				return { fsa: new RequestState(request, settings.trustedProxies) }
+			})
+			.macro({
+				/** Who may call the route: OPEN, AUTH, CLOSE, a group, or `[domain, variables, mode]`. */
+				authz(rule: AuthzRule) {
+					const compiled = compileAuthz(
+						rule,
+						(domain) => auth.hasDomain(domain),
+						(group) => auth.hasGroup(group)
+					)
+					const variables = compiled.permissions.flatMap((permission) => permission.variables)
+					return {
+						detail: { 'x-authz': compiled.label, 'x-variables': variables } as Record<
+							string,
+							unknown
+						>,
+						transform({ fsa }) {
+							fsa.authz = compiled
+						}
+					}
+				},
+				/** The schemes this route accepts, within FSA_AUTH. */
+				authn(value: string | string[]) {
+					const schemes = checkAuthn(value)
+					return {
+						detail: { 'x-authn': schemes } as Record<string, unknown>,
+						transform({ fsa }) {
+							fsa.authn = schemes
+						}
+					}
+				},
+				/** Typed parameters, merged from the path, query, form and JSON body. */
+				args(schema: TObject) {
+					const compiled = compileArgs(schema, auth.registry)
+					return {
+						detail: { 'x-args': [...compiled.names] } as Record<string, unknown>,
+						transform({ fsa }) {
+							fsa.args = compiled
+						}
+					}
+				},
+				/** A realm of its own for this route's challenges and tokens. */
+				realm(realm: string) {
+					return {
+						detail: { 'x-realm': realm } as Record<string, unknown>,
+						transform({ fsa }) {
+							fsa.realm = realm
+						}
+					}
+				}
+			})
+			.resolve({ as: 'global' }, async function authorizeRequest({ fsa, body, params }) {
+				const args = await authorize(fsa, body, (params ?? {}) as Record<string, string>)
+				return { user: fsa.user, args: args as Record<string, any> }
+			})
+			.mapResponse({ as: 'global' }, async function addHeaders({ request, set, fsa, responseValue }) {
+				const status = typeof set.status === 'number' ? set.status : 200
+				const headers = set.headers as Record<string, string | string[]>
+				if (
+					(typeof responseValue === 'string' ||
+						responseValue === undefined ||
+						responseValue === null) &&
+					headers['content-type'] === undefined
+				)
+					headers['content-type'] = settings.defaultContentType ?? 'text/plain; charset=utf-8'
+				decorate(auth, headers as Record<string, string>, request, fsa, status)
+				if (cookieCarrier && status < 400) {
+					const cookie = await tokenCookie(fsa)
+					if (cookie) {
+						const existing = headers['set-cookie']
+						headers['set-cookie'] = existing === undefined ? cookie : [existing, cookie].flat()
+					}
+				}
+				if (needsFinish(auth))
+					return finish(
+						auth,
+						toResponse(responseValue, status, headers as Record<string, string>),
+						request
+					)
+			})
+			.onError({ as: 'global' }, async function renderErrors(context) {
+				const { code, error, request, set } = context
+				if (error instanceof EarlyResponse) return finish(auth, error.response, request)
+				const state = (context as { fsa?: RequestState }).fsa
+				const failure = toErrorResponse(code, error, request)
+				const useFormat =
+					settings.handleAllErrors || (failure.status !== 404 && failure.status !== 405)
+				const base = Object.fromEntries(
+					Object.entries(set.headers as Record<string, string>).filter(
+						([name]) => name !== 'content-type'
+					)
+				)
+				return finish(auth, renderError(auth, request, state, failure, base, useFormat), request)
+			})
+			.onStart(function checkOnStart(app) {
+				for (const warning of checkRoutesOf(app as AnyElysia)) console.warn(warning)
+			})
+	)
 }

@@ -2,15 +2,17 @@
  * Tokens: FlaskSimpleAuth's own `fsa` format, byte for byte, and JWT through jose with the
  * algorithm pinned and the expiry, subject and audience required.
  */
-import { timingSafeEqual } from 'node:crypto'
+import { createPrivateKey, createPublicKey, timingSafeEqual, type KeyObject } from 'node:crypto'
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose'
 import type { TokenSettings } from './config'
-import { ErrorResponse } from './errors'
+import { ConfigError, ErrorResponse } from './errors'
 
 /** A verified token: who it is for and when it expires (seconds since the epoch). */
 export interface TokenIdentity {
 	user: string
 	expires: number
+	/** JWT `scope` claim, split on spaces (oauth). */
+	scopes?: string[]
 }
 
 /** The realm as fsa tokens write it: characters outside [-A-Za-z0-9] become "-", runs collapse, ends trimmed. */
@@ -53,11 +55,33 @@ function unauthorized(message: string): ErrorResponse {
 	return new ErrorResponse(message, 401)
 }
 
+function importKey(name: string, pem: string, kind: 'public' | 'private', algo: string): KeyObject {
+	try {
+		return kind === 'public' ? createPublicKey(pem) : createPrivateKey(pem)
+	} catch {
+		throw new ConfigError(`${name} must be a PEM ${kind} key for ${algo}`)
+	}
+}
+
 export class TokenManager {
-	readonly #key: Uint8Array
+	readonly #verifyKey: Uint8Array | KeyObject
+	readonly #signKey: Uint8Array | KeyObject | undefined
 
 	constructor(readonly settings: TokenSettings) {
-		this.#key = new TextEncoder().encode(settings.secret)
+		if (settings.type === 'jwt' && !settings.algo.startsWith('HS')) {
+			this.#verifyKey = importKey('FSA_TOKEN_SECRET', settings.secret, 'public', settings.algo)
+			this.#signKey = settings.sign
+				? importKey('FSA_TOKEN_SIGN', settings.sign, 'private', settings.algo)
+				: undefined
+		} else {
+			this.#verifyKey = new TextEncoder().encode(settings.secret)
+			this.#signKey = this.#verifyKey
+		}
+	}
+
+	/** Whether this service can create tokens (asymmetric JWT needs FSA_TOKEN_SIGN). */
+	get canCreate(): boolean {
+		return this.settings.type !== null && this.#signKey !== undefined
 	}
 
 	/** The realm written into fsa tokens for a route realm. */
@@ -67,17 +91,23 @@ export class TokenManager {
 	}
 
 	/** Create a token for a user, valid `delayMinutes` (default FSA_TOKEN_DELAY). */
-	async create(user: string, realm: string, delayMinutes = this.settings.delayMinutes): Promise<string> {
+	async create(
+		user: string,
+		realm: string,
+		delayMinutes = this.settings.delayMinutes,
+		scopes: readonly string[] = []
+	): Promise<string> {
 		if (user.includes(':')) throw new ErrorResponse('a token user cannot contain ":"', 400)
+		if (!this.canCreate) throw new ErrorResponse('this service cannot create tokens', 500)
 		const expires = Math.floor(Date.now() / 1000 + delayMinutes * 60)
 		if (this.settings.type === 'jwt') {
-			const jwt = new SignJWT({})
+			const jwt = new SignJWT(scopes.length > 0 ? { scope: scopes.join(' ') } : {})
 				.setProtectedHeader({ alg: this.settings.algo, typ: 'JWT' })
 				.setSubject(user)
 				.setAudience(realm)
 				.setExpirationTime(expires)
 			if (this.settings.issuer) jwt.setIssuer(this.settings.issuer)
-			return jwt.sign(this.#key)
+			return jwt.sign(this.#signKey!)
 		}
 		const data = `${this.fsaRealm(realm)}:${user}:${formatLimit(expires)}`
 		return `${data}:${fsaSignature(data, this.settings.secret, this.settings.algo, this.settings.length)}`
@@ -110,7 +140,7 @@ export class TokenManager {
 
 	async verifyJwt(token: string, realm: string): Promise<TokenIdentity> {
 		try {
-			const { payload } = await jwtVerify(token, this.#key, {
+			const { payload } = await jwtVerify(token, this.#verifyKey, {
 				algorithms: [this.settings.algo],
 				audience: realm,
 				issuer: this.settings.issuer,
@@ -118,7 +148,9 @@ export class TokenManager {
 				clockTolerance: this.settings.graceMinutes * 60
 			})
 			if (typeof payload.sub !== 'string' || payload.sub === '') throw unauthorized('invalid jwt token')
-			return { user: payload.sub, expires: payload.exp as number }
+			const identity: TokenIdentity = { user: payload.sub, expires: payload.exp as number }
+			if (typeof payload.scope === 'string') identity.scopes = payload.scope.split(' ').filter(Boolean)
+			return identity
 		} catch (error) {
 			if (error instanceof ErrorResponse) throw error
 			if (error instanceof joseErrors.JWTExpired) throw unauthorized('expired jwt auth token')

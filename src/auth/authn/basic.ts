@@ -27,9 +27,13 @@ export function parseBasicAuthorization(header: string): BasicCredentials {
 	const encoded = header.slice(6).trim()
 	if (encoded === '' || !BASE64.test(encoded))
 		return { ok: false, reason: 'decoding error on authorization header' }
+	const bytes = Buffer.from(encoded, 'base64')
+	// non-zero padding bits decode like the canonical form: refuse them (many spellings, one value)
+	if (bytes.toString('base64') !== encoded)
+		return { ok: false, reason: 'decoding error on authorization header' }
 	let decoded: string
 	try {
-		decoded = utf8.decode(Buffer.from(encoded, 'base64'))
+		decoded = utf8.decode(bytes)
 	} catch {
 		return { ok: false, reason: 'decoding error on authorization header' }
 	}

@@ -1,10 +1,28 @@
 /**
  * Where the token scheme finds a token: the Authorization header (bearer), a request
- * parameter, or a header of its own.
+ * parameter, a cookie, or a header of its own.
  */
 import type { TokenSettings } from '../config'
 import type { RequestParams } from '../request'
 import { hasScheme } from './basic'
+
+/** The value of one cookie of a Cookie header, or undefined. */
+export function readCookie(header: string | null, name: string): string | undefined {
+	if (!header) return undefined
+	for (const pair of header.split(';')) {
+		const equals = pair.indexOf('=')
+		if (equals === -1 || pair.slice(0, equals).trim() !== name) continue
+		const value = pair.slice(equals + 1).trim()
+		try {
+			return decodeURIComponent(
+				value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value
+			)
+		} catch {
+			return undefined
+		}
+	}
+	return undefined
+}
 
 /** The raw token of a request, or undefined when its carrier holds none. */
 export function extractToken(
@@ -20,9 +38,11 @@ export function extractToken(
 			return token === '' ? undefined : token
 		}
 		case 'header':
-			return headers.get(settings.name) ?? undefined
+			return headers.get(settings.name) || undefined
+		case 'cookie':
+			return readCookie(headers.get('cookie'), settings.name) || undefined
 		case 'param':
-			return params().getString(settings.name)
+			return params().getString(settings.name) || undefined
 	}
 }
 

@@ -1,0 +1,107 @@
+/**
+ * The built-in authentication schemes. Each answers who the caller is, or `null` when the
+ * request carries no credentials of its kind (the chain goes on), or throws a 401
+ * ErrorResponse when it carries bad ones.
+ */
+import { ErrorResponse } from '../errors'
+import type { Settings } from '../config'
+import type { TokenIdentity } from '../tokens'
+import type { RequestParams } from '../request'
+import { isLoopback, socketAddress, type ClientInfo } from '../client'
+import { parseBasicAuthorization } from './basic'
+import { extractToken } from './token'
+
+/** What a scheme may read from a request. */
+export interface AuthnInput {
+	request: Request
+	headers: Headers
+	/** The merged request parameters; throws a 400 ErrorResponse when the body is malformed. */
+	params: () => RequestParams
+	client: () => ClientInfo
+}
+
+/** Who a scheme found. */
+export interface Found {
+	user: string
+	/** oauth: the token's scopes. */
+	scopes?: string[]
+	/** token schemes: when the token expires (seconds since the epoch). */
+	expires?: number
+}
+
+export type SchemeResult = Found | null
+
+/** What the built-in schemes need from the framework. */
+export interface SchemeServices {
+	settings: Settings
+	checkUserPassword(login: string, password: string): Promise<void>
+	verifyToken(token: string, realm: string): Promise<TokenIdentity>
+}
+
+function paramsOf(input: AuthnInput): RequestParams {
+	try {
+		return input.params()
+	} catch (error) {
+		if (error instanceof ErrorResponse) throw new ErrorResponse(error.message, 401)
+		throw error
+	}
+}
+
+export async function basicScheme(services: SchemeServices, input: AuthnInput): Promise<SchemeResult> {
+	const header = input.headers.get('authorization')
+	if (header === null || !/^basic /i.test(header)) return null
+	const credentials = parseBasicAuthorization(header)
+	if (!credentials.ok) throw new ErrorResponse(credentials.reason, 401)
+	await services.checkUserPassword(credentials.user, credentials.password)
+	return { user: credentials.user }
+}
+
+export async function paramScheme(services: SchemeServices, input: AuthnInput): Promise<SchemeResult> {
+	const { paramUser, paramPass } = services.settings
+	const params = paramsOf(input)
+	const login = params.getString(paramUser)
+	if (login === undefined) return null
+	const password = params.getString(paramPass)
+	if (password === undefined) throw new ErrorResponse(`missing param password parameter: ${paramPass}`, 401)
+	if (login === '') throw new ErrorResponse('invalid user or password', 401)
+	await services.checkUserPassword(login, password)
+	return { user: login }
+}
+
+export async function tokenScheme(
+	services: SchemeServices,
+	input: AuthnInput,
+	realm: string
+): Promise<SchemeResult> {
+	let token: string | undefined
+	try {
+		token = extractToken(services.settings.token, input.headers, input.params)
+	} catch (error) {
+		if (error instanceof ErrorResponse) return null
+		throw error
+	}
+	if (token === undefined) return null
+	const identity = await services.verifyToken(token, realm)
+	return { user: identity.user, expires: identity.expires, scopes: identity.scopes ?? [] }
+}
+
+/** fake: the login from a parameter, for tests, accepted only from a loopback socket. */
+export async function fakeScheme(services: SchemeServices, input: AuthnInput): Promise<SchemeResult> {
+	const login = paramsOf(input).getString(services.settings.fakeLogin)
+	if (login === undefined) return null
+	const socket = socketAddress(input.request)
+	if (socket === undefined || !isLoopback(socket))
+		throw new ErrorResponse('fake authentication is local only', 401)
+	if (login === '') throw new ErrorResponse('invalid fake login', 401)
+	return { user: login }
+}
+
+/** httpd: the user name a trusted reverse proxy put in a header after authenticating it. */
+export async function httpdScheme(services: SchemeServices, input: AuthnInput): Promise<SchemeResult> {
+	const user = input.headers.get(services.settings.httpdHeader)
+	if (user === null) return null
+	if (!input.client().viaTrustedProxy)
+		throw new ErrorResponse('httpd authentication header from an untrusted peer', 401)
+	if (user === '') throw new ErrorResponse('empty httpd user', 401)
+	return { user }
+}
