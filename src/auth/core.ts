@@ -55,6 +55,8 @@ export type BeforeExec = (
 	login: string | null,
 	schemes: readonly Scheme[]
 ) => MaybePromise<Response | undefined | void>
+/** Checks a route at start; a message refuses it (FSA_PATH_CHECK). */
+export type PathCheck = (method: string, path: string) => string | undefined | null
 /** A header value computed for each response; undefined or empty adds nothing. */
 export type HeaderValue = string | ((response: Response, request: Request) => string | undefined | null)
 
@@ -75,6 +77,18 @@ export interface SimpleAuthOptions {
 	authentication?: Record<string, AuthenticationScheme>
 }
 
+/**
+ * FlaskSimpleAuth's `checkPath`: lower-case path segments joined by dashes, parameters in
+ * snake case, and no HTTP method names in the path.
+ */
+export function checkPath(method: string, path: string): string | undefined {
+	if (!/^((\/[a-z][a-z0-9]*(-[a-z0-9]+)*|\/:[a-z][_a-z0-9]*)+|\/)$/.test(path))
+		return `invalid path: ${path}`
+	for (const word of ['get', 'post', 'put', 'patch', 'delete'])
+		if (path.split(/[/-]/).includes(word)) return `method name "${word}" in path: ${method} ${path}`
+	return undefined
+}
+
 export class SimpleAuth {
 	readonly settings: Settings
 	readonly tokens: TokenManager
@@ -93,7 +107,8 @@ export class SimpleAuth {
 		beforeRequest: [] as BeforeRequest[],
 		afterRequest: [] as AfterRequest[],
 		beforeExec: [] as BeforeExec[],
-		headers: {} as Record<string, HeaderValue>
+		headers: {} as Record<string, HeaderValue>,
+		pathCheck: undefined as PathCheck | undefined
 	}
 	readonly registry = {
 		casts: new Map<string, CastFunction>(),
@@ -155,6 +170,12 @@ export class SimpleAuth {
 	/** Add response headers, fixed or computed per response (FSA_ADD_HEADERS from code). */
 	addHeaders(headers: Record<string, HeaderValue>): this {
 		Object.assign(this.hooks.headers, headers)
+		return this
+	}
+
+	/** Register a check of every route's method and path, run at start (`path_check`). */
+	pathCheck(hook: PathCheck): this {
+		this.hooks.pathCheck = hook
 		return this
 	}
 

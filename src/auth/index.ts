@@ -4,11 +4,21 @@
  */
 export {
 	SimpleAuth,
+	checkPath,
 	type SimpleAuthOptions,
 	type GetUserPass,
 	type GroupCheck,
 	type UserInGroup,
-	type ObjectPermission
+	type ObjectPermission,
+	type PasswordQuality,
+	type PasswordCheck,
+	type AuthenticationScheme,
+	type AuthnInput,
+	type BeforeRequest,
+	type AfterRequest,
+	type BeforeExec,
+	type HeaderValue,
+	type PathCheck
 } from './core'
 export { simpleAuth, checkRoutes, RequestState } from './plugin'
 export { ErrorResponse, ConfigError, err } from './errors'
@@ -20,6 +30,18 @@ export {
 	type RawConfig,
 	type Scheme
 } from './config'
-export { JsonData } from './params'
+export {
+	JsonData,
+	Special,
+	CurrentUser,
+	Cookie,
+	Header,
+	CurrentRequest,
+	Cast,
+	type CastFunction,
+	type SpecialFunction,
+	type SpecialContext
+} from './params'
 export type { AuthzRule, PermissionRule } from './authz'
 export { simplifyRealm } from './tokens'
+export { setClientAddress, isLoopback } from './client'

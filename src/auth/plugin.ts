@@ -174,6 +174,8 @@ export function simpleAuth(auth: SimpleAuth) {
 			if (settings.cors.enabled && route.method === 'OPTIONS') continue
 			routes.push({ method: route.method, pattern: routePattern(route.path) })
 			const label = `${route.method} ${route.path}`
+			const pathProblem = auth.hooks.pathCheck?.(route.method, route.path)
+			if (pathProblem) throw new ConfigError(pathProblem)
 			if (detail['x-authz'] === undefined) {
 				warnings.push(`route without authz, closed (403): ${label}`)
 				continue

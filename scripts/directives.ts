@@ -1,0 +1,15 @@
+/**
+ * Print the README's directive table from src/auth/directives.ts, so that the two never
+ * disagree: `bun scripts/directives.ts` (tests/directives.test.ts checks the README).
+ */
+import { DIRECTIVES } from '../src/auth/directives'
+
+export function directiveRows(): string[] {
+	return Object.entries(DIRECTIVES).map(
+		([name, directive]) =>
+			`| \`${name}\` | ${directive.shown.replaceAll('|', '\\|')} | ${directive.doc.replaceAll('|', '\\|')} |`
+	)
+}
+
+if (import.meta.main)
+	console.log(['| directive | default | meaning |', '| --- | --- | --- |', ...directiveRows()].join('\n'))
