@@ -5,6 +5,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { AnyElysia } from 'elysia'
+import { setClientAddress } from './auth'
 
 /** Largest request body accepted, in bytes (413 above). */
 export const MAX_BODY_BYTES = 1024 * 1024
@@ -41,11 +42,22 @@ async function respond(
 		return
 	}
 	const method = message.method ?? 'GET'
-	const request = new Request(new URL(message.url ?? '/', origin).href, {
+	// a target is a path (joined to the origin, as Bun.serve reads "//x/y") or an absolute URL
+	const target = message.url ?? '/'
+	let url: URL
+	try {
+		url = new URL(target.startsWith('/') ? origin + target : target)
+	} catch {
+		reply.writeHead(400, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' })
+		reply.end('invalid request target')
+		return
+	}
+	const request = new Request(url.href, {
 		method,
 		headers: toHeaders(message),
 		body: body.length > 0 && method !== 'HEAD' ? body : undefined
 	})
+	if (message.socket.remoteAddress) setClientAddress(request, message.socket.remoteAddress)
 	const response = await app.handle(request)
 	const headers: Record<string, string | string[]> = {}
 	response.headers.forEach((value, name) => {

@@ -184,3 +184,45 @@ describe('cached checks', () => {
 		expect(auth.cache.size).toBe(0)
 	})
 })
+
+describe('user versions', () => {
+	it('sees a changed password, group or permission at once when the version changes', async () => {
+		const { auth, calls } = await countingAuth()
+		let version = 1
+		auth.userVersion(() => version)
+		await auth.checkUserPassword('calvin', 'hobbes')
+		await auth.checkGroups('calvin', ['admin'])
+		const owner = { domain: 'stuff', variables: ['sid'], mode: 'owner' }
+		await auth.checkPermission('calvin', owner, ['pen'])
+		await auth.checkUserPassword('calvin', 'hobbes')
+		await auth.checkGroups('calvin', ['admin'])
+		await auth.checkPermission('calvin', owner, ['pen'])
+		expect(calls).toEqual({ pass: 1, group: 1, perm: 1 })
+		version = 2
+		await auth.checkUserPassword('calvin', 'hobbes')
+		await auth.checkGroups('calvin', ['admin'])
+		await auth.checkPermission('calvin', owner, ['pen'])
+		expect(calls).toEqual({ pass: 2, group: 2, perm: 2 })
+	})
+
+	it('uncaches a user whatever the version of the entries', async () => {
+		const { auth, calls } = await countingAuth()
+		auth.userVersion(() => 'v7')
+		await auth.checkGroups('calvin', ['admin'])
+		expect(auth.groupUncache('calvin', 'admin')).toBe(true)
+		expect(auth.groupUncache('calvin', 'admin')).toBe(false)
+		await auth.checkGroups('calvin', ['admin'])
+		expect(calls.group).toBe(2)
+	})
+
+	it('answers 500 when the version hook fails', async () => {
+		const { auth } = await countingAuth()
+		auth.userVersion(() => {
+			throw new Error('database is down')
+		})
+		await expect(auth.checkUserPassword('calvin', 'hobbes')).rejects.toMatchObject({
+			status: 500,
+			message: 'internal error in user_version'
+		})
+	})
+})

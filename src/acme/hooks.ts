@@ -8,6 +8,7 @@ import type { AcmeData } from './store'
 export function registerHooks(auth: SimpleAuth, store: AcmeData): SimpleAuth {
 	return auth
 		.getUserPass((login) => store.getUserPass(login))
+		.userVersion((login) => store.userVersion(login))
 		.groupCheck('admin', (login) => store.userIsAdmin(login))
 		.objectPerms('stuff', function stuffPermission(login: string, stuff: string, role: string | null) {
 			const owner = store.getStuffOwner(stuff)

@@ -21,8 +21,16 @@ const MIGRATIONS = [
 		price REAL NOT NULL
 	) STRICT;
 	CREATE INDEX stuff_owner ON stuff(owner);
-	CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;`
+	CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;`,
+	// bumped on every change of a user, so that running services see it despite their caches
+	`ALTER TABLE users ADD COLUMN version INTEGER NOT NULL DEFAULT 1;`
 ]
+
+export interface UserRow {
+	login: string
+	email: string
+	admin: boolean
+}
 
 function isConstraint(error: unknown, code: string): boolean {
 	return error instanceof SQLiteError && error.code === code
@@ -141,6 +149,48 @@ export class AcmeData {
 				.query<{ owner: string }, { stuff: string }>('SELECT owner FROM stuff WHERE name = $stuff')
 				.get({ stuff })?.owner ?? null
 		)
+	}
+
+	/** Every user, in login order, without password hashes. */
+	listUsers(): UserRow[] {
+		return this.db
+			.query<{ login: string; email: string; is_admin: number }, []>(
+				'SELECT login, email, is_admin FROM users ORDER BY login'
+			)
+			.all()
+			.map((row) => ({ login: row.login, email: row.email, admin: row.is_admin === 1 }))
+	}
+
+	/** The version of a user, changed by every update; null when there is no such user. */
+	userVersion(login: string): number | null {
+		return (
+			this.db
+				.query<{ version: number }, { login: string }>(
+					'SELECT version FROM users WHERE login = $login'
+				)
+				.get({ login })?.version ?? null
+		)
+	}
+
+	#updateUser(login: string, assignment: string, values: Record<string, string | number>): void {
+		const { changes } = this.db
+			.query(`UPDATE users SET ${assignment}, version = version + 1 WHERE login = $login`)
+			.run({ login, ...values })
+		if (changes === 0) err(`no such user: ${login}`, 404)
+	}
+
+	setPassword(login: string, passwordHash: string): void {
+		this.#updateUser(login, 'password = $password', { password: passwordHash })
+	}
+
+	setAdmin(login: string, admin: boolean): void {
+		this.#updateUser(login, 'is_admin = $admin', { admin: admin ? 1 : 0 })
+	}
+
+	/** Delete a user and, through the foreign key, their stuff. */
+	deleteUser(login: string): void {
+		const { changes } = this.db.query('DELETE FROM users WHERE login = $login').run({ login })
+		if (changes === 0) err(`no such user: ${login}`, 404)
 	}
 
 	getSetting(key: string): string | null {

@@ -65,17 +65,6 @@ export class Cache {
 		return this.#entries.delete(key)
 	}
 
-	/** Remove every entry whose key starts with `start`; returns how many. */
-	deleteWhere(start: string): number {
-		let count = 0
-		for (const key of this.#entries.keys())
-			if (key.startsWith(start)) {
-				this.#entries.delete(key)
-				count++
-			}
-		return count
-	}
-
 	clear(): void {
 		this.#entries.clear()
 	}
@@ -91,5 +80,24 @@ export class Cache {
 	/** The key of a cached call: the prefix, a one-letter kind (FlaskSimpleAuth's), the arguments. */
 	key(kind: string, ...parts: unknown[]): string {
 		return `${this.settings.prefix}${kind}.${JSON.stringify(parts)}`
+	}
+
+	/**
+	 * Remove the entries of a kind keyed `[user, version, ...rest]`, whatever the version;
+	 * with `rest`, only those whose remaining parts equal it. Returns how many.
+	 */
+	deleteUserEntries(kind: string, user: string, rest?: unknown[]): number {
+		const kindPrefix = `${this.settings.prefix}${kind}.`
+		const start = `${kindPrefix}${JSON.stringify([user]).slice(0, -1)},`
+		const wanted = rest === undefined ? undefined : JSON.stringify(rest)
+		let count = 0
+		for (const key of this.#entries.keys()) {
+			if (!key.startsWith(start)) continue
+			const parts = JSON.parse(key.slice(kindPrefix.length)) as unknown[]
+			if (wanted !== undefined && JSON.stringify(parts.slice(2)) !== wanted) continue
+			this.#entries.delete(key)
+			count++
+		}
+		return count
 	}
 }

@@ -36,6 +36,11 @@ export type ObjectPermission = (
 	...valuesThenMode: any[]
 ) => MaybePromise<boolean | null | undefined>
 
+/**
+ * A value that changes whenever a user's password, groups or permissions change (a counter,
+ * a timestamp): cached facts about the user are used only while it stays the same.
+ */
+export type UserVersion = (login: string) => MaybePromise<string | number | null | undefined>
 /** Whether a password is strong enough; may throw to say why not. */
 export type PasswordQuality = (password: string) => MaybePromise<boolean>
 /** An alternate password check (LDAP, recovery codes), tried when the stored hash does not match. */
@@ -101,6 +106,7 @@ export class SimpleAuth {
 	#userInGroup: UserInGroup | undefined
 	#passwordQuality: PasswordQuality | undefined
 	#passwordCheck: PasswordCheck | undefined
+	#userVersion: UserVersion | undefined
 	readonly #custom: Record<string, AuthenticationScheme>
 	/** Hooks and registries the plugin reads; fill them before building routes. */
 	readonly hooks = {
@@ -191,6 +197,15 @@ export class SimpleAuth {
 		return this
 	}
 
+	/**
+	 * Register the user version hook: with it, a password, group or permission change made by
+	 * another process (a CLI, another instance) is seen on the next request despite the caches.
+	 */
+	userVersion(hook: UserVersion): this {
+		this.#userVersion = hook
+		return this
+	}
+
 	/** Register a password strength hook, checked by `hashPassword` (`password_quality`). */
 	passwordQuality(hook: PasswordQuality): this {
 		this.#passwordQuality = hook
@@ -213,6 +228,12 @@ export class SimpleAuth {
 		const asGroup = checkable && (authzGroups.length === 0 || authzGroups.includes(name))
 		const asScope = auth.includes('oauth') && (authzScopes.length === 0 || authzScopes.includes(name))
 		return asGroup || asScope
+	}
+
+	/** Whether a group has a checker of its own or is declared in FSA_AUTHZ_GROUPS or FSA_AUTHZ_SCOPES. */
+	hasNamedGroup(name: string): boolean {
+		const { authzGroups, authzScopes } = this.settings
+		return this.#groups.has(name) || authzGroups.includes(name) || authzScopes.includes(name)
 	}
 
 	hasDomain(domain: string): boolean {
@@ -248,8 +269,8 @@ export class SimpleAuth {
 	}
 
 	/** The stored hash of a login; found hashes are cached, unknown users are not (they may be created). */
-	async #storedHash(login: string): Promise<unknown> {
-		const key = this.cache.key('u', login)
+	async #storedHash(login: string, version: unknown): Promise<unknown> {
+		const key = this.cache.key('u', login, version)
 		const cached = this.cache.get(key)
 		if (cached !== undefined) return cached
 		let stored: unknown
@@ -264,11 +285,26 @@ export class SimpleAuth {
 		return stored
 	}
 
-	#credentialsKey(login: string, password: string, stored: string): string {
+	/**
+	 * The user's version (`userVersion` hook): part of the key of every cached fact about the
+	 * user, so that a change made elsewhere is seen at once.
+	 */
+	async #versionOf(login: string): Promise<unknown> {
+		if (!this.#userVersion) return null
+		try {
+			return (await this.#userVersion(login)) ?? null
+		} catch (error) {
+			if (error instanceof ErrorResponse) throw error
+			console.error('user_version failed:', error)
+			throw new ErrorResponse('internal error in user_version', this.settings.serverError)
+		}
+	}
+
+	#credentialsKey(login: string, version: unknown, password: string, stored: string): string {
 		const digest = new Bun.CryptoHasher('sha256', this.#credentialKey)
 			.update(`${login}\0${password}\0${stored}`)
 			.digest('base64url')
-		return this.cache.key('v', login, digest)
+		return this.cache.key('v', login, version, digest)
 	}
 
 	/** Check a login and password against the stored hash; throws 401 when they do not match. */
@@ -278,7 +314,8 @@ export class SimpleAuth {
 				'no get_user_pass hook for password authentication',
 				this.settings.serverError
 			)
-		const stored = await this.#storedHash(login)
+		const version = await this.#versionOf(login)
+		const stored = await this.#storedHash(login, version)
 		if (stored === null || stored === undefined || stored === '') {
 			if (await this.#alternateCheck(login, password)) return
 			await this.passwords.verifyNothing(password)
@@ -287,7 +324,7 @@ export class SimpleAuth {
 		if (typeof stored !== 'string')
 			throw new ErrorResponse('internal error with get_user_pass', this.settings.serverError)
 		const remember = this.settings.passwordCache && this.cache.enabled
-		const key = remember ? this.#credentialsKey(login, password, stored) : ''
+		const key = remember ? this.#credentialsKey(login, version, password, stored) : ''
 		if (remember && this.cache.get(key) === true) return
 		if (!(await this.passwords.verify(password, stored))) {
 			if (await this.#alternateCheck(login, password)) return
@@ -331,8 +368,7 @@ export class SimpleAuth {
 
 	/** Forget a user's cached password hash and verified credentials. */
 	passwordUncache(user: string): boolean {
-		const removed = this.cache.delete(this.cache.key('u', user))
-		return this.cache.deleteWhere(this.cache.key('v', user).slice(0, -1) + ',') > 0 || removed
+		return this.cache.deleteUserEntries('u', user) + this.cache.deleteUserEntries('v', user) > 0
 	}
 
 	/** Forget a cached token validation. */
@@ -342,21 +378,20 @@ export class SimpleAuth {
 
 	/** Forget a cached group check. */
 	groupUncache(user: string, group: string): boolean {
-		return this.cache.delete(this.cache.key('c', user, group))
+		return this.cache.deleteUserEntries('c', user, [group]) > 0
 	}
 
 	/** Forget a cached object permission. */
 	objectPermsUncache(domain: string, user: string, values: unknown[], mode: string | null = null): boolean {
-		return this.cache.delete(this.cache.key('p', domain, user, values, mode))
+		return this.cache.deleteUserEntries('p', user, [domain, values, mode]) > 0
 	}
 
 	/** Forget everything cached about a user: password, credentials, groups, permissions. Returns how many entries. */
 	authUncache(user: string): number {
-		let count = this.cache.delete(this.cache.key('u', user)) ? 1 : 0
-		for (const kind of ['v', 'c'])
-			count += this.cache.deleteWhere(this.cache.key(kind, user).slice(0, -1) + ',')
-		count += this.cache.deleteWhere(this.cache.key('p').slice(0, -1)) // permissions are keyed by domain first
-		return count
+		return ['u', 'v', 'c', 'p'].reduce(
+			(count, kind) => count + this.cache.deleteUserEntries(kind, user),
+			0
+		)
 	}
 
 	async #customScheme(name: string, input: AuthnInput): Promise<SchemeResult> {
@@ -433,8 +468,10 @@ export class SimpleAuth {
 
 	/** Check every group of a route; 403 for the first the user is not in. */
 	async checkGroups(user: string, groups: readonly string[]): Promise<void> {
+		if (groups.length === 0) return
+		const version = await this.#versionOf(user)
 		for (const group of groups) {
-			const key = this.cache.key('c', user, group)
+			const key = this.cache.key('c', user, version, group)
 			const cached = this.cache.get(key)
 			if (cached === true) continue
 			if (cached === false) throw new ErrorResponse(`not in group "${group}"`, 403)
@@ -462,7 +499,14 @@ export class SimpleAuth {
 
 	/** Check object permissions: null means no such object (FSA_NOT_FOUND_ERROR), false 403. */
 	async checkPermission(user: string, permission: Permission, values: unknown[]): Promise<void> {
-		const key = this.cache.key('p', permission.domain, user, values, permission.mode)
+		const key = this.cache.key(
+			'p',
+			user,
+			await this.#versionOf(user),
+			permission.domain,
+			values,
+			permission.mode
+		)
 		const cached = this.cache.get(key)
 		if (cached === true) return
 		if (cached === false)

@@ -18,7 +18,8 @@ export {
 	type AfterRequest,
 	type BeforeExec,
 	type HeaderValue,
-	type PathCheck
+	type PathCheck,
+	type UserVersion
 } from './core'
 export { simpleAuth, checkRoutes, RequestState } from './plugin'
 export { ErrorResponse, ConfigError, err } from './errors'

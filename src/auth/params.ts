@@ -67,6 +67,16 @@ FormatRegistry.Set('date', (value) => {
 	return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(value)
 })
 
+const NUMBER_OR_BOOLEAN = T.Union([T.Number(), T.Boolean()])
+const checks = new WeakMap<TSchema, TypeCheck<TSchema>>()
+
+/** A schema's compiled checker, compiled once. */
+function compiled(schema: TSchema): TypeCheck<TSchema> {
+	let check = checks.get(schema)
+	if (!check) checks.set(schema, (check = TypeCompiler.Compile(schema)))
+	return check
+}
+
 type Converted = { ok: true; value: unknown } | { ok: false }
 const NO: Converted = { ok: false }
 
@@ -123,7 +133,7 @@ function fromString(schema: TSchema, text: string): Converted {
 			const literal = (schema as unknown as { const: unknown }).const
 			return typeof literal === 'string'
 				? { ok: true, value: text }
-				: fromString(T.Union([T.Number(), T.Boolean()]), text)
+				: fromString(NUMBER_OR_BOOLEAN, text)
 		}
 		case 'Union': {
 			// typed members first, so that "7" becomes 7 when a union also allows strings; the string
@@ -133,7 +143,7 @@ function fromString(schema: TSchema, text: string): Converted {
 				.sort((a, b) => Number(kindOf(a) === 'String') - Number(kindOf(b) === 'String'))
 			for (const member of members) {
 				const converted = fromString(member, text)
-				if (converted.ok && TypeCompiler.Compile(member).Check(converted.value)) return converted
+				if (converted.ok && compiled(member).Check(converted.value)) return converted
 			}
 			return NO
 		}
@@ -208,7 +218,7 @@ export function compileArgs(schema: TObject, registry: ArgsRegistry = NO_REGISTR
 			schema: property,
 			optional: (property as { [OptionalKind]?: string })[OptionalKind] === 'Optional',
 			isList: kindOf(property) === 'Array',
-			check: TypeCompiler.Compile(property),
+			check: compiled(property),
 			cast,
 			special
 		}

@@ -41,6 +41,8 @@ export class PasswordManager {
 	async hash(password: string, check = true): Promise<string> {
 		if (check) this.checkStrength(password)
 		if (this.settings.scheme === 'plaintext') return password
+		// Bun.password throws a TypeError (a 500) on an empty password
+		if (password === '') throw new ErrorResponse('password must not be empty', 400)
 		return Bun.password.hash(password, this.#options())
 	}
 

@@ -55,12 +55,35 @@ function unauthorized(message: string): ErrorResponse {
 	return new ErrorResponse(message, 401)
 }
 
+/** The key types (and EC curves) each asymmetric JWT algorithm family can use. */
+function fitsAlgorithm(key: KeyObject, algo: string): boolean {
+	const type = key.asymmetricKeyType
+	if (algo.startsWith('RS')) return type === 'rsa'
+	if (algo.startsWith('PS')) return type === 'rsa' || type === 'rsa-pss'
+	if (algo.startsWith('ES'))
+		return (
+			type === 'ec' &&
+			key.asymmetricKeyDetails?.namedCurve ===
+				{ ES256: 'prime256v1', ES384: 'secp384r1', ES512: 'secp521r1' }[algo]
+		)
+	return type === 'ed25519' || type === 'ed448' // EdDSA
+}
+
 function importKey(name: string, pem: string, kind: 'public' | 'private', algo: string): KeyObject {
+	let key: KeyObject
 	try {
-		return kind === 'public' ? createPublicKey(pem) : createPrivateKey(pem)
+		key = kind === 'public' ? createPublicKey(pem) : createPrivateKey(pem)
 	} catch {
 		throw new ConfigError(`${name} must be a PEM ${kind} key for ${algo}`)
 	}
+	// a key of another type would only fail when the first token is signed or verified
+	if (!fitsAlgorithm(key, algo)) throw new ConfigError(`${name} must be a PEM ${kind} key for ${algo}`)
+	return key
+}
+
+function samePublicKey(a: KeyObject, b: KeyObject): boolean {
+	const der = (key: KeyObject) => key.export({ type: 'spki', format: 'der' })
+	return der(a).equals(der(b))
 }
 
 export class TokenManager {
@@ -73,6 +96,8 @@ export class TokenManager {
 			this.#signKey = settings.sign
 				? importKey('FSA_TOKEN_SIGN', settings.sign, 'private', settings.algo)
 				: undefined
+			if (this.#signKey && !samePublicKey(createPublicKey(this.#signKey), this.#verifyKey))
+				throw new ConfigError('FSA_TOKEN_SIGN must be the private key of the FSA_TOKEN_SECRET public key')
 		} else {
 			this.#verifyKey = new TextEncoder().encode(settings.secret)
 			this.#signKey = this.#verifyKey
