@@ -97,7 +97,9 @@ export class TokenManager {
 				? importKey('FSA_TOKEN_SIGN', settings.sign, 'private', settings.algo)
 				: undefined
 			if (this.#signKey && !samePublicKey(createPublicKey(this.#signKey), this.#verifyKey))
-				throw new ConfigError('FSA_TOKEN_SIGN must be the private key of the FSA_TOKEN_SECRET public key')
+				throw new ConfigError(
+					'FSA_TOKEN_SIGN must be the private key of the FSA_TOKEN_SECRET public key'
+				)
 		} else {
 			this.#verifyKey = new TextEncoder().encode(settings.secret)
 			this.#signKey = this.#verifyKey
