@@ -2,7 +2,7 @@
  * The Acme service: its store, hooks and routes assembled under a configuration.
  */
 import { Elysia } from 'elysia'
-import { SimpleAuth, type RawConfig } from '../auth'
+import { ConfigError, ErrorResponse, SimpleAuth, type RawConfig } from '../auth'
 import { AcmeData } from './store'
 import { registerHooks } from './hooks'
 import { createRoutes } from './routes'
@@ -26,7 +26,11 @@ export interface AcmeOptions {
 	adminPassword?: string
 }
 
-export async function createAcme(options: AcmeOptions = {}) {
+/**
+ * Open Acme's store and framework under a configuration, without routes: what the service
+ * and the command line share.
+ */
+export async function openAcme(options: AcmeOptions = {}) {
 	const store = new AcmeData(options.db ?? ':memory:')
 	try {
 		const config = { ...(options.config ?? DEFAULT_CONFIG) }
@@ -37,12 +41,26 @@ export async function createAcme(options: AcmeOptions = {}) {
 				Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64url')
 			)
 		const auth = registerHooks(new SimpleAuth({ name: 'acme', config }), store)
-		if (options.adminPassword !== undefined && !store.userExists('acme'))
-			store.addUser('acme', await auth.hashPassword(options.adminPassword), 'acme@acme.org', true)
-		const app = new Elysia().use(createRoutes(auth, store))
-		return { app, auth, store }
+		if (options.adminPassword !== undefined && !store.userExists('acme')) {
+			let hash: string
+			try {
+				hash = await auth.hashPassword(options.adminPassword)
+			} catch (error) {
+				if (error instanceof ErrorResponse) throw new ConfigError(`ACME_PASS: ${error.message}`)
+				throw error
+			}
+			store.addUser('acme', hash, 'acme@acme.org', true)
+		}
+		return { auth, store }
 	} catch (error) {
 		store.close()
 		throw error
 	}
+}
+
+/** The Acme service: store, framework and routes. */
+export async function createAcme(options: AcmeOptions = {}) {
+	const { auth, store } = await openAcme(options)
+	const app = new Elysia().use(createRoutes(auth, store))
+	return { app, auth, store }
 }

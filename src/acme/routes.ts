@@ -40,6 +40,23 @@ export function createRoutes(auth: SimpleAuth, store: AcmeData) {
 		...(authDefault.includes('none') ? { authn: authDefault } : prefer('none'))
 	}
 
+	// token routes exist only when this service can create tokens (not with FSA_TOKEN_TYPE none)
+	const tokenRoutes = new Elysia({ name: 'acme-token-routes' }).use(simpleAuth(auth))
+	if (auth.tokens.canCreate)
+		tokenRoutes
+			.get('/token', async ({ user }) => ({ token: await auth.createToken(login(user)) }), {
+				authz: 'AUTH',
+				...prefer('token', 'basic', 'param')
+			})
+			.post(
+				'/token',
+				async ({ user, set }) => {
+					set.status = 201
+					return { token: await auth.createToken(login(user)) }
+				},
+				{ authz: 'AUTH', ...prefer('param') }
+			)
+
 	return new Elysia({ name: 'acme-routes' })
 		.use(simpleAuth(auth))
 		.get('/hello', () => ({ msg: 'hello', version }), open)
@@ -62,18 +79,7 @@ export function createRoutes(auth: SimpleAuth, store: AcmeData) {
 			},
 			{ authz: ['stuff', 'sid', 'owner'], args: t.Object({ price: t.Number() }) }
 		)
-		.get('/token', async ({ user }) => ({ token: await auth.createToken(login(user)) }), {
-			authz: 'AUTH',
-			...prefer('token', 'basic', 'param')
-		})
-		.post(
-			'/token',
-			async ({ user, set }) => {
-				set.status = 201
-				return { token: await auth.createToken(login(user)) }
-			},
-			{ authz: 'AUTH', ...prefer('param') }
-		)
+		.use(tokenRoutes)
 		.post(
 			'/user',
 			async ({ args, set }) => {

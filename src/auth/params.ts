@@ -10,7 +10,8 @@ import {
 	Type as T,
 	type TObject,
 	type TSchema,
-	type TUnknown
+	type TUnknown,
+	type TUnsafe
 } from '@sinclair/typebox'
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler'
 import { ErrorResponse } from './errors'
@@ -31,10 +32,12 @@ export const Special = <S extends TSchema = TUnknown>(kind: string, schema?: S):
 export const CurrentUser = () => Special('user', T.String())
 export const Cookie = (options?: { default?: string }) => Special('cookie', T.String(options))
 export const Header = (options?: { default?: string }) => Special('header', T.String(options))
-export const CurrentRequest = () => Special('request', T.Unsafe<Request>({}))
+// Unknown at run time (TypeBox cannot compile an Unsafe schema), typed for the handler
+export const CurrentRequest = () => Special<TUnsafe<Request>>('request')
 
 /** A parameter converted by a function registered with `auth.cast(name, fn)`. */
-export const Cast = <V = unknown>(name: string) => T.Unsafe<V>({ 'x-cast': name })
+export const Cast = <V = unknown>(name: string) =>
+	({ ...T.Unknown(), 'x-cast': name }) as unknown as TUnsafe<V>
 
 /** Converts a raw parameter (a string over HTTP, any JSON value otherwise); throws when invalid. */
 export type CastFunction = (value: unknown) => unknown

@@ -57,6 +57,15 @@ function routePattern(path: string): RegExp {
 	return new RegExp(`^${source}/?$`)
 }
 
+/** Responses onError made, headers and after-request hooks included: mapResponse leaves them be. */
+const rendered = new WeakSet<Response>()
+
+async function markRendered(response: Promise<Response>): Promise<Response> {
+	const done = await response
+	rendered.add(done)
+	return done
+}
+
 const routeCheckers = new WeakMap<SimpleAuth, (app: AnyElysia) => string[]>()
 
 /**
@@ -217,7 +226,12 @@ export function simpleAuth(auth: SimpleAuth) {
 				if (lostGetBody(request)) throw new ErrorResponse(GET_BODY_MESSAGE, 400)
 				for (const hook of auth.hooks.beforeRequest) {
 					const response = await hook(request)
-					if (response) return response
+					if (response) {
+						// as in Flask, an early response still gets the headers and after-request hooks
+						const headers: Record<string, string> = {}
+						decorate(auth, headers, request, undefined, response.status)
+						return finish(auth, toResponse(response, response.status, headers), request)
+					}
 				}
 			})
 			.onParse({ as: 'global' }, function readRawBody({ request }, contentType) {
@@ -280,6 +294,8 @@ export function simpleAuth(auth: SimpleAuth) {
 				return { user: fsa.user, args: args as Record<string, any> }
 			})
 			.mapResponse({ as: 'global' }, async function addHeaders({ request, set, fsa, responseValue }) {
+				// Elysia maps the response of onError too, with the error's status: it is complete
+				if (responseValue instanceof Response && rendered.has(responseValue)) return
 				const status = typeof set.status === 'number' ? set.status : 200
 				const headers = set.headers as Record<string, string | string[]>
 				if (
@@ -306,7 +322,7 @@ export function simpleAuth(auth: SimpleAuth) {
 			})
 			.onError({ as: 'global' }, async function renderErrors(context) {
 				const { code, error, request, set } = context
-				if (error instanceof EarlyResponse) return finish(auth, error.response, request)
+				if (error instanceof EarlyResponse) return markRendered(finish(auth, error.response, request))
 				const state = (context as { fsa?: RequestState }).fsa
 				const failure = toErrorResponse(code, error, request)
 				const useFormat =
@@ -316,7 +332,9 @@ export function simpleAuth(auth: SimpleAuth) {
 						([name]) => name !== 'content-type'
 					)
 				)
-				return finish(auth, renderError(auth, request, state, failure, base, useFormat), request)
+				return markRendered(
+					finish(auth, renderError(auth, request, state, failure, base, useFormat), request)
+				)
 			})
 			.onStart(function checkOnStart(app) {
 				for (const warning of checkRoutesOf(app as AnyElysia)) console.warn(warning)

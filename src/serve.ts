@@ -1,0 +1,48 @@
+/**
+ * `acme serve`: start the service on Bun's server or the node transport, and stop it cleanly
+ * on SIGTERM or SIGINT (in-flight requests finish, the database is closed, exit 0).
+ */
+import { createAcme } from './acme'
+import { MAX_BODY_BYTES, serveWithNode } from './transport'
+import type { RawConfig } from './auth'
+import { version } from '../package.json'
+
+export interface ServeOptions {
+	port: number
+	hostname: string
+	transport: 'bun' | 'node'
+	config: RawConfig | undefined
+	db: string
+	adminPassword: string | undefined
+}
+
+export async function serve(options: ServeOptions): Promise<void> {
+	const { app, store } = await createAcme({
+		config: options.config,
+		db: options.db,
+		adminPassword: options.adminPassword
+	})
+	const { port, hostname } = options
+	let stop: () => Promise<void>
+	if (options.transport === 'node') {
+		const server = await serveWithNode(app, port, hostname)
+		stop = server.stop
+		console.log(`acme ${version} listening on http://${hostname}:${server.port} (node transport)`)
+	} else {
+		app.listen({ port, hostname, maxRequestBodySize: MAX_BODY_BYTES })
+		stop = async () => void (await app.stop())
+		console.log(`acme ${version} listening on http://${hostname}:${app.server?.port} (bun transport)`)
+	}
+
+	let stopping = false
+	const shutdown = async (signal: string) => {
+		if (stopping) return
+		stopping = true
+		console.log(`acme: ${signal} received, stopping`)
+		await stop()
+		store.close()
+		process.exit(0)
+	}
+	process.on('SIGTERM', () => void shutdown('SIGTERM'))
+	process.on('SIGINT', () => void shutdown('SIGINT'))
+}
