@@ -6,6 +6,7 @@ import type { TSchema } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import { ConfigError, parseErrorFormat, type ErrorFormat } from './errors'
 import type { CacheKind, CacheSettings } from './cache'
+import type { ThrottleSettings } from './throttle'
 import { DIRECTIVES, type Directive } from './directives'
 import { isIP } from 'node:net'
 
@@ -113,6 +114,7 @@ export interface Settings {
 	urlName: string
 	cors: { enabled: boolean; options: Record<string, unknown> }
 	secure: boolean
+	throttle: ThrottleSettings
 }
 
 function describe(value: unknown): string {
@@ -357,7 +359,14 @@ export function parseSettings(raw: RawConfig, name = 'app', customSchemes: reado
 			enabled: (raw.FSA_CORS as boolean | undefined) ?? false,
 			options: (raw.FSA_CORS_OPTS ?? {}) as Record<string, unknown>
 		},
-		secure: (raw.FSA_SECURE as boolean | undefined) ?? true
+		secure: (raw.FSA_SECURE as boolean | undefined) ?? true,
+		throttle: {
+			enabled: (raw.FSA_THROTTLE as boolean | undefined) ?? true,
+			windowSeconds: ((raw.FSA_THROTTLE_WINDOW as number | undefined) ?? 15) * 60,
+			perLogin: (raw.FSA_THROTTLE_LOGIN as number | undefined) ?? 10,
+			perAddress: (raw.FSA_THROTTLE_ADDRESS as number | undefined) ?? 100,
+			size: 100_000
+		}
 	}
 }
 

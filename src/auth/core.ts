@@ -7,6 +7,7 @@ import { ErrorResponse } from './errors'
 import { PasswordManager } from './passwords'
 import { TokenManager, type TokenIdentity } from './tokens'
 import { Cache } from './cache'
+import { Throttle } from './throttle'
 import type { Permission } from './authz'
 import type { CastFunction, SpecialFunction } from './params'
 import {
@@ -100,6 +101,8 @@ export class SimpleAuth {
 	readonly passwords: PasswordManager
 	/** Password lookups, group checks, object permissions and token validations (FSA_CACHE). */
 	readonly cache: Cache
+	/** Counts failed password checks per login and address (FSA_THROTTLE). */
+	readonly throttle: Throttle
 	/** Keys the verified-credentials entries: they hold a keyed hash, never a password. */
 	readonly #credentialKey = crypto.getRandomValues(new Uint8Array(32))
 	#getUserPass: GetUserPass | undefined
@@ -129,6 +132,7 @@ export class SimpleAuth {
 		this.tokens = new TokenManager(this.settings.token)
 		this.passwords = new PasswordManager(this.settings.password)
 		this.cache = new Cache(this.settings.cache)
+		this.throttle = new Throttle(this.settings.throttle)
 	}
 
 	/** Register the hook that returns a user's password hash (FlaskSimpleAuth's `get_user_pass`). */
@@ -307,8 +311,23 @@ export class SimpleAuth {
 		return this.cache.key('v', login, version, digest)
 	}
 
-	/** Check a login and password against the stored hash; throws 401 when they do not match. */
-	async checkUserPassword(login: string, password: string): Promise<void> {
+	/**
+	 * Check a login and password against the stored hash; throws 401 when they do not match,
+	 * 429 when this login or address failed too often (checked before any hashing).
+	 * @param address the client's address, for throttling
+	 */
+	async checkUserPassword(login: string, password: string, address = 'unknown'): Promise<void> {
+		this.throttle.check(login, address)
+		try {
+			await this.#verifyUserPassword(login, password)
+		} catch (error) {
+			if (error instanceof ErrorResponse && error.status === 401) this.throttle.failed(login, address)
+			throw error
+		}
+		this.throttle.succeeded(login, address)
+	}
+
+	async #verifyUserPassword(login: string, password: string): Promise<void> {
 		if (!this.#getUserPass)
 			throw new ErrorResponse(
 				'no get_user_pass hook for password authentication',

@@ -205,6 +205,27 @@ export const DIRECTIVES = {
 		shown: 'true',
 		doc: 'refuse (403) plain HTTP from non-loopback clients; X-Forwarded-Proto counts from trusted proxies only'
 	},
+	// brute-force throttling
+	FSA_THROTTLE: {
+		schema: T.Boolean(),
+		shown: 'true',
+		doc: 'refuse (429, Retry-After) password checks after too many failures, before any hashing'
+	},
+	FSA_THROTTLE_WINDOW: {
+		schema: T.Number({ exclusiveMinimum: 0 }),
+		shown: '15.0',
+		doc: 'minutes during which failed password checks are counted'
+	},
+	FSA_THROTTLE_LOGIN: {
+		schema: T.Integer({ minimum: 1 }),
+		shown: '10',
+		doc: 'failures allowed for one login from one client address within the window'
+	},
+	FSA_THROTTLE_ADDRESS: {
+		schema: T.Integer({ minimum: 1 }),
+		shown: '100',
+		doc: 'failures allowed from one client address within the window, across logins'
+	},
 	// caching
 	FSA_CACHE: {
 		schema: T.String(),

@@ -34,7 +34,7 @@ export type SchemeResult = Found | null
 /** What the built-in schemes need from the framework. */
 export interface SchemeServices {
 	settings: Settings
-	checkUserPassword(login: string, password: string): Promise<void>
+	checkUserPassword(login: string, password: string, address?: string): Promise<void>
 	verifyToken(token: string, realm: string): Promise<TokenIdentity>
 }
 
@@ -52,7 +52,7 @@ export async function basicScheme(services: SchemeServices, input: AuthnInput): 
 	if (header === null || !/^basic /i.test(header)) return null
 	const credentials = parseBasicAuthorization(header)
 	if (!credentials.ok) throw new ErrorResponse(credentials.reason, 401)
-	await services.checkUserPassword(credentials.user, credentials.password)
+	await services.checkUserPassword(credentials.user, credentials.password, input.client().address)
 	return { user: credentials.user }
 }
 
@@ -64,7 +64,7 @@ export async function paramScheme(services: SchemeServices, input: AuthnInput): 
 	const password = params.getString(paramPass)
 	if (password === undefined) throw new ErrorResponse(`missing param password parameter: ${paramPass}`, 401)
 	if (login === '') throw new ErrorResponse('invalid user or password', 401)
-	await services.checkUserPassword(login, password)
+	await services.checkUserPassword(login, password, input.client().address)
 	return { user: login }
 }
 
