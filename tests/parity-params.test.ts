@@ -10,6 +10,7 @@ import {
 	ConfigError,
 	Cookie,
 	CurrentRequest,
+	ErrorResponse,
 	CurrentUser,
 	Header,
 	SimpleAuth,
@@ -199,6 +200,37 @@ describe('special parameters', () => {
 		const res = await call(special, 'GET', '/ip', { ...CALVIN, headers: { 'x-real-ip': '10.1.2.3' } })
 		expect(res.json).toEqual({ where: 'where:10.1.2.3:calvin' })
 		expect((await call(special, 'GET', '/ip', { ...CALVIN, query: { where: 'x' } })).status).toBe(400)
+	})
+
+	it('a failing special parameter takes its default, or joins the one 400, or is a 500', async () => {
+		const auth = makeAuth()
+			.specialParameter('soft', () => {
+				throw new ErrorResponse('no soft value here', 400)
+			})
+			.specialParameter('hard', () => {
+				throw new Error('broken hook')
+			})
+		const special = new Elysia()
+			.use(simpleAuth(auth))
+			.get('/soft', ({ args }) => args, {
+				authz: 'OPEN',
+				args: t.Object({ s: Special('soft', t.String()), i: t.Integer() })
+			})
+			.get('/fallback', ({ args }) => args, {
+				authz: 'OPEN',
+				args: t.Object({ s: Special('soft', t.String({ default: 'dflt' })) })
+			})
+			.get('/hard', ({ args }) => args, {
+				authz: 'OPEN',
+				args: t.Object({ h: Special('hard', t.String()) })
+			})
+		const soft = await call(special, 'GET', '/soft', { query: { i: 'x' } })
+		expect(soft.status).toBe(400)
+		expect(soft.text).toContain('error on parameter "s": no soft value here')
+		expect(soft.text).toContain('parameter "i"')
+		expect((await call(special, 'GET', '/fallback')).json).toEqual({ s: 'dflt' })
+		const hard = await call(special, 'GET', '/hard')
+		expect([hard.status, hard.text]).toEqual([500, 'unexpected error on parameter "h"'])
 	})
 
 	it('an unregistered special kind throws at route registration', () => {

@@ -112,6 +112,28 @@ describe('oauth', () => {
 	})
 })
 
+describe('scopes and groups on the same names', () => {
+	const OAUTH = { FSA_AUTH: ['oauth', 'basic', 'none'], FSA_TOKEN_TYPE: 'jwt', FSA_TOKEN_ISSUER: 'god' }
+
+	it('refuses at start a scope on a route that other schemes may reach', () => {
+		const app = new Elysia().use(simpleAuth(makeAuth(OAUTH))).get('/r', () => 'r', { authz: 'read' })
+		expect(() => checkRoutes(app)).toThrow('"read" is an oauth scope: the route must use authn "oauth"')
+	})
+
+	it('answers 403, not 500, when such a route is reached by basic anyway', async () => {
+		const app = new Elysia().use(simpleAuth(makeAuth(OAUTH))).get('/r', () => 'r', { authz: 'read' })
+		expect((await call(app, 'GET', '/r', { basic: ['calvin', 'hobbes'] })).status).toBe(403)
+	})
+
+	it('refuses an undeclared scope at start even when a catch-all group check exists', () => {
+		const auth = makeAuth({ ...OAUTH, FSA_AUTHZ_SCOPES: ['read'] }).userInGroup(() => true)
+		const app = new Elysia()
+			.use(simpleAuth(auth))
+			.get('/w', () => 'w', { authn: 'oauth', authz: 'write' })
+		expect(() => checkRoutes(app)).toThrow('unexpected scope "write", not in FSA_AUTHZ_SCOPES')
+	})
+})
+
 describe('fake', () => {
 	const FAKE = { FSA_AUTH: 'fake', FSA_SECURE: false }
 

@@ -32,7 +32,7 @@ const IDENTIFIER = /^[_A-Za-z][_A-Za-z0-9]*$/
 function isPermissionTuple(
 	rule: readonly unknown[],
 	isDomain: (name: string) => boolean,
-	isNamedGroup: (name: string) => boolean
+	isGroup: (name: string) => boolean
 ): boolean {
 	return (
 		rule.length >= 2 &&
@@ -40,10 +40,10 @@ function isPermissionTuple(
 		typeof rule[0] === 'string' &&
 		typeof rule[1] === 'string' &&
 		(rule[2] === undefined || rule[2] === null || typeof rule[2] === 'string') &&
-		// a flat list reads as groups only when each is a group named for sure: a misspelled
-		// domain must fail at registration, not pass to a permissive catch-all group check
+		// a flat list whose every name is a checkable group reads as groups; the start-up
+		// check refuses a group named like a route parameter (a misspelled domain)
 		(isDomain(rule[0]) ||
-			!rule.every((item) => typeof item === 'string' && (PSEUDO.has(item) || isNamedGroup(item))))
+			!rule.every((item) => typeof item === 'string' && (PSEUDO.has(item) || isGroup(item))))
 	)
 }
 
@@ -60,20 +60,14 @@ function compilePermission(rule: readonly unknown[], isDomain: (name: string) =>
  * Compile an `authz` rule.
  * @param isDomain whether an object permission checker is registered for a domain
  * @param isGroup whether a group can be checked
- * @param isNamedGroup whether a group has a checker of its own or is declared (FSA_AUTHZ_GROUPS)
  */
 export function compileAuthz(
 	rule: AuthzRule,
 	isDomain: (name: string) => boolean,
-	isGroup: (name: string) => boolean,
-	isNamedGroup: (name: string) => boolean = isGroup
+	isGroup: (name: string) => boolean
 ): CompiledAuthz {
 	const items: readonly unknown[] =
-		typeof rule === 'string'
-			? [rule]
-			: isPermissionTuple(rule, isDomain, isNamedGroup)
-				? [rule]
-				: [...rule]
+		typeof rule === 'string' ? [rule] : isPermissionTuple(rule, isDomain, isGroup) ? [rule] : [...rule]
 	if (items.length === 0) throw new ConfigError('authz must not be empty')
 	const compiled: CompiledAuthz = {
 		open: false,

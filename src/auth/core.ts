@@ -234,10 +234,9 @@ export class SimpleAuth {
 		return asGroup || asScope
 	}
 
-	/** Whether a group has a checker of its own or is declared in FSA_AUTHZ_GROUPS or FSA_AUTHZ_SCOPES. */
-	hasNamedGroup(name: string): boolean {
-		const { authzGroups, authzScopes } = this.settings
-		return this.#groups.has(name) || authzGroups.includes(name) || authzScopes.includes(name)
+	/** Whether something can check membership of a group (its own checker or the catch-all). */
+	hasCheckableGroup(name: string): boolean {
+		return this.#groups.has(name) || this.#userInGroup !== undefined
 	}
 
 	hasDomain(domain: string): boolean {
@@ -494,10 +493,12 @@ export class SimpleAuth {
 			const cached = this.cache.get(key)
 			if (cached === true) continue
 			if (cached === false) throw new ErrorResponse(`not in group "${group}"`, 403)
-			const own = this.#groups.get(group)
+			const own = this.#groups.get(group) ?? this.#userInGroup
+			// an oauth scope reached by another scheme: nothing can grant it
+			if (!own) throw new ErrorResponse(`not in group "${group}"`, 403)
 			let allowed: unknown
 			try {
-				allowed = own ? await own(user) : await this.#userInGroup!(user, group)
+				allowed = await own(user, group)
 			} catch (error) {
 				if (error instanceof ErrorResponse) throw error
 				console.error(`group check for ${group} failed:`, error)

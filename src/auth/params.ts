@@ -299,7 +299,18 @@ export function fillArgs(args: CompiledArgs | undefined, context: FillContext): 
 		if (param.special) {
 			if (request.get(param.name) !== undefined)
 				errors.push(`unexpected request parameter "${param.name}"`)
-			const value = param.special(param.name, context.special)
+			let value: unknown
+			try {
+				value = param.special(param.name, context.special)
+			} catch (error) {
+				// a failing special parameter falls back to its default, else joins the 400 list
+				const fallback = (param.schema as unknown as { default?: unknown }).default
+				if (fallback !== undefined) value = structuredClone(fallback)
+				else if (error instanceof ErrorResponse)
+					errors.push(`error on parameter "${param.name}": ${error.message}`)
+				else throw new ErrorResponse(`unexpected error on parameter "${param.name}"`, 500)
+				if (value === undefined) continue
+			}
 			if (value === undefined) missing(param, values, errors)
 			else values[param.name] = value
 			continue

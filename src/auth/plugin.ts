@@ -192,10 +192,25 @@ export function simpleAuth(auth: SimpleAuth) {
 			const authn = (detail['x-authn'] as Scheme[] | undefined) ?? settings.authDefault
 			if (detail['x-authz'] === 'OPEN' && !authn.includes('none'))
 				warnings.push(`OPEN route without the none scheme requires authentication: ${label}`)
+			const oauthOnly = authn.length === 1 && authn[0] === 'oauth'
+			const { authzScopes } = settings
+			for (const group of (detail['x-groups'] as string[] | undefined) ?? []) {
+				if (oauthOnly && authzScopes.length > 0 && !authzScopes.includes(group))
+					throw new ConfigError(`${label}: unexpected scope "${group}", not in FSA_AUTHZ_SCOPES`)
+				if (!oauthOnly && !auth.hasCheckableGroup(group))
+					throw new ConfigError(
+						`${label}: "${group}" is an oauth scope: the route must use authn "oauth"`
+					)
+			}
 			const names = new Set([
 				...((detail['x-args'] as string[] | undefined) ?? []),
 				...[...route.path.matchAll(/:(\w+)/g)].map((match) => match[1])
 			])
+			for (const group of (detail['x-groups'] as string[] | undefined) ?? [])
+				if (names.has(group))
+					throw new ConfigError(
+						`${label}: authz names group "${group}", a route parameter: is the domain of an object permission misspelled?`
+					)
 			for (const variable of (detail['x-variables'] as string[] | undefined) ?? [])
 				if (!names.has(variable))
 					throw new ConfigError(
@@ -250,10 +265,11 @@ export function simpleAuth(auth: SimpleAuth) {
 					)
 					const variables = compiled.permissions.flatMap((permission) => permission.variables)
 					return {
-						detail: { 'x-authz': compiled.label, 'x-variables': variables } as Record<
-							string,
-							unknown
-						>,
+						detail: {
+							'x-authz': compiled.label,
+							'x-variables': variables,
+							'x-groups': compiled.groups
+						} as Record<string, unknown>,
 						transform({ fsa }) {
 							fsa.authz = compiled
 						}
