@@ -3,7 +3,8 @@
  * on SIGTERM or SIGINT (in-flight requests finish, the database is closed, exit 0).
  */
 import { createAcme } from './acme'
-import { MAX_BODY_BYTES, serveWithNode } from './transport'
+import { serveWithNode } from './transport'
+import { stdoutLog } from './logging'
 import type { RawConfig } from './auth'
 import { version } from '../package.json'
 
@@ -17,19 +18,20 @@ export interface ServeOptions {
 }
 
 export async function serve(options: ServeOptions): Promise<void> {
-	const { app, store } = await createAcme({
+	const { app, store, auth } = await createAcme({
 		config: options.config,
 		db: options.db,
 		adminPassword: options.adminPassword
 	})
+	auth.requestLog(stdoutLog(auth.settings.mode === 'prod'))
 	const { port, hostname } = options
 	let stop: () => Promise<void>
 	if (options.transport === 'node') {
-		const server = await serveWithNode(app, port, hostname)
+		const server = await serveWithNode(app, port, hostname, auth.settings.maxBody)
 		stop = server.stop
 		console.log(`acme ${version} listening on http://${hostname}:${server.port} (node transport)`)
 	} else {
-		app.listen({ port, hostname, maxRequestBodySize: MAX_BODY_BYTES })
+		app.listen({ port, hostname, maxRequestBodySize: auth.settings.maxBody })
 		stop = async () => void (await app.stop())
 		console.log(`acme ${version} listening on http://${hostname}:${app.server?.port} (bun transport)`)
 	}

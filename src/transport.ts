@@ -7,15 +7,12 @@ import type { AddressInfo } from 'node:net'
 import type { AnyElysia } from 'elysia'
 import { setClientAddress } from './auth'
 
-/** Largest request body accepted, in bytes (413 above). */
-export const MAX_BODY_BYTES = 1024 * 1024
-
-async function readBody(message: IncomingMessage): Promise<Buffer | 'too large'> {
+async function readBody(message: IncomingMessage, maxBytes: number): Promise<Buffer | 'too large'> {
 	const chunks: Buffer[] = []
 	let size = 0
 	for await (const chunk of message) {
 		size += (chunk as Buffer).length
-		if (size > MAX_BODY_BYTES) return 'too large'
+		if (size > maxBytes) return 'too large'
 		chunks.push(chunk as Buffer)
 	}
 	return Buffer.concat(chunks)
@@ -32,9 +29,10 @@ async function respond(
 	app: AnyElysia,
 	message: IncomingMessage,
 	reply: ServerResponse,
-	origin: string
+	origin: string,
+	maxBytes: number
 ): Promise<void> {
-	const body = await readBody(message)
+	const body = await readBody(message, maxBytes)
 	if (body === 'too large') {
 		reply.writeHead(413, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' })
 		reply.end('request body too large')
@@ -73,11 +71,12 @@ async function respond(
 export function serveWithNode(
 	app: AnyElysia,
 	port: number,
-	hostname: string
+	hostname: string,
+	maxBytes = 1024 * 1024
 ): Promise<{ port: number; stop: () => Promise<void> }> {
 	const origin = `http://${hostname.includes(':') ? `[${hostname}]` : hostname}`
 	const server = createServer((message, reply) => {
-		respond(app, message, reply, origin).catch((error) => {
+		respond(app, message, reply, origin, maxBytes).catch((error) => {
 			console.error('node transport error:', error)
 			if (!reply.headersSent) reply.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' })
 			reply.end('internal error')

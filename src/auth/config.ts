@@ -115,6 +115,7 @@ export interface Settings {
 	cors: { enabled: boolean; options: Record<string, unknown> }
 	secure: boolean
 	throttle: ThrottleSettings
+	maxBody: number
 }
 
 function describe(value: unknown): string {
@@ -360,6 +361,7 @@ export function parseSettings(raw: RawConfig, name = 'app', customSchemes: reado
 			options: (raw.FSA_CORS_OPTS ?? {}) as Record<string, unknown>
 		},
 		secure: (raw.FSA_SECURE as boolean | undefined) ?? true,
+		maxBody: (raw.FSA_MAX_BODY as number | undefined) ?? 1024 * 1024,
 		throttle: {
 			enabled: (raw.FSA_THROTTLE as boolean | undefined) ?? true,
 			windowSeconds: ((raw.FSA_THROTTLE_WINDOW as number | undefined) ?? 15) * 60,

@@ -63,6 +63,23 @@ export type BeforeExec = (
 ) => MaybePromise<Response | undefined | void>
 /** Checks a route at start; a message refuses it (FSA_PATH_CHECK). */
 export type PathCheck = (method: string, path: string) => string | undefined | null
+/** What happened to one request, for the request log; never a password, token or secret. */
+export interface RequestRecord {
+	/** ISO time of the end of the request. */
+	ts: string
+	reqid: string
+	method: string
+	path: string
+	status: number
+	/** Milliseconds from the request's arrival to its response. */
+	ms: number
+	user: string | null
+	scheme: string | null
+	/** Why the request failed (4xx, 5xx): the error message sent to the client. */
+	error?: string
+}
+/** Receives one record per request (the request log). */
+export type RequestLog = (record: RequestRecord) => void
 /** A header value computed for each response; undefined or empty adds nothing. */
 export type HeaderValue = string | ((response: Response, request: Request) => string | undefined | null)
 
@@ -117,7 +134,8 @@ export class SimpleAuth {
 		afterRequest: [] as AfterRequest[],
 		beforeExec: [] as BeforeExec[],
 		headers: {} as Record<string, HeaderValue>,
-		pathCheck: undefined as PathCheck | undefined
+		pathCheck: undefined as PathCheck | undefined,
+		requestLog: [] as RequestLog[]
 	}
 	readonly registry = {
 		casts: new Map<string, CastFunction>(),
@@ -180,6 +198,12 @@ export class SimpleAuth {
 	/** Add response headers, fixed or computed per response (FSA_ADD_HEADERS from code). */
 	addHeaders(headers: Record<string, HeaderValue>): this {
 		Object.assign(this.hooks.headers, headers)
+		return this
+	}
+
+	/** Add a receiver of one record per request: method, path, status, user, scheme, delay, error. */
+	requestLog(hook: RequestLog): this {
+		this.hooks.requestLog.push(hook)
 		return this
 	}
 

@@ -200,6 +200,11 @@ export const DIRECTIVES = {
 		shown: '{}',
 		doc: 'options of @elysiajs/cors: origin, methods, allowedHeaders, exposeHeaders, credentials, maxAge'
 	},
+	FSA_MAX_BODY: {
+		schema: T.Integer({ minimum: 1 }),
+		shown: '1048576',
+		doc: 'largest request body accepted, in bytes (413 above)'
+	},
 	FSA_SECURE: {
 		schema: T.Boolean(),
 		shown: 'true',

@@ -19,7 +19,9 @@ export {
 	type BeforeExec,
 	type HeaderValue,
 	type PathCheck,
-	type UserVersion
+	type UserVersion,
+	type RequestRecord,
+	type RequestLog
 } from './core'
 export { simpleAuth, checkRoutes, RequestState } from './plugin'
 export { ErrorResponse, ConfigError, err } from './errors'

@@ -229,7 +229,11 @@ export function compileArgs(schema: TObject, registry: ArgsRegistry = NO_REGISTR
 	return { params, names: new Set(params.map((param) => param.name)) }
 }
 
-function show(value: unknown): string {
+/** Names of parameters whose values never appear in messages. */
+const SECRET_NAME = /pass|secret|token|key|auth|credential/i
+
+function show(value: unknown, name = ''): string {
+	if (SECRET_NAME.test(name)) return '(hidden)'
 	const text = typeof value === 'string' ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value))
 	return text.length > 64 ? `${text.slice(0, 61)}...` : text
 }
@@ -327,7 +331,7 @@ export function fillArgs(args: CompiledArgs | undefined, context: FillContext): 
 		const shown = raw.from === 'json' ? raw.value : param.isList ? raw.values : raw.values[0]
 		if (!converted.ok) {
 			errors.push(
-				`parameter "${param.name}" type error on ${show(shown)}, expected ${expected(param.schema)}`
+				`parameter "${param.name}" type error on ${show(shown, param.name)}, expected ${expected(param.schema)}`
 			)
 			continue
 		}
@@ -335,7 +339,7 @@ export function fillArgs(args: CompiledArgs | undefined, context: FillContext): 
 			const first = param.check.Errors(converted.value).First()
 			const where = first?.path ? ` at ${first.path}` : ''
 			errors.push(
-				`parameter "${param.name}" invalid value ${show(shown)}${where}: ${first?.message ?? 'unexpected value'}`
+				`parameter "${param.name}" invalid value ${show(shown, param.name)}${where}: ${first?.message ?? 'unexpected value'}`
 			)
 			continue
 		}

@@ -6,7 +6,7 @@
 import { Elysia, type AnyElysia } from 'elysia'
 import { cors } from '@elysiajs/cors'
 import type { TObject } from '@sinclair/typebox'
-import type { SimpleAuth } from './core'
+import type { RequestRecord, SimpleAuth } from './core'
 import { expandSchemes, type Scheme } from './config'
 import { ConfigError, ErrorResponse } from './errors'
 import { compileAuthz, type AuthzRule } from './authz'
@@ -17,7 +17,9 @@ import { isLoopback, setClientAddress, socketAddress } from './client'
 import { readCookie } from './authn/token'
 import {
 	EarlyResponse,
+	assignRequestId,
 	decorate,
+	requestIds,
 	finish,
 	needsFinish,
 	pathOf,
@@ -67,6 +69,9 @@ async function markRendered(response: Promise<Response>): Promise<Response> {
 }
 
 const routeCheckers = new WeakMap<SimpleAuth, (app: AnyElysia) => string[]>()
+
+/** The status and error of each answered request, for the request log. */
+const outcomes = new WeakMap<Request, { status: number; error?: string }>()
 
 /**
  * Run the start-up route checks of the `simpleAuth` plugin that `app` uses, and return the
@@ -121,7 +126,7 @@ export function simpleAuth(auth: SimpleAuth) {
 		const rule = state.authz
 		if (!rule || rule.close) throw new ErrorResponse('currently closed route', 403)
 		const schemes = state.authn ?? settings.authDefault
-		await state.loadParams(body)
+		await state.loadParams(body, settings.maxBody)
 		if (!(rule.open && schemes.includes('none'))) {
 			const found = await auth.authenticate(state, schemes, state.realm)
 			state.user = found.user
@@ -226,7 +231,10 @@ export function simpleAuth(auth: SimpleAuth) {
 		new Elysia({ name: 'simple-auth', seed: settings.realm })
 			.decorate('auth', auth)
 			.onRequest(async function checkRequest({ request, server }) {
-				if (settings.level >= 2) startTimes.set(request, performance.now())
+				startTimes.set(request, performance.now())
+				assignRequestId(request)
+				const length = Number(request.headers.get('content-length') ?? 0)
+				if (length > settings.maxBody) throw new ErrorResponse('request body too large', 413)
 				if (socketAddress(request) === undefined) {
 					const address = server?.requestIP(request)?.address
 					if (address) setClientAddress(request, address)
@@ -250,7 +258,7 @@ export function simpleAuth(auth: SimpleAuth) {
 				}
 			})
 			.onParse({ as: 'global' }, function readRawBody({ request }, contentType) {
-				return readBody(request, contentType)
+				return readBody(request, contentType, settings.maxBody)
 			})
 			.derive({ as: 'global' }, function requestState({ request }) {
 				return { fsa: new RequestState(request, settings.trustedProxies) }
@@ -322,6 +330,7 @@ export function simpleAuth(auth: SimpleAuth) {
 				)
 					headers['content-type'] = settings.defaultContentType ?? 'text/plain; charset=utf-8'
 				decorate(auth, headers as Record<string, string>, request, fsa, status)
+				outcomes.set(request, { status })
 				if (cookieCarrier && status < 400) {
 					const cookie = await tokenCookie(fsa)
 					if (cookie) {
@@ -341,6 +350,7 @@ export function simpleAuth(auth: SimpleAuth) {
 				if (error instanceof EarlyResponse) return markRendered(finish(auth, error.response, request))
 				const state = (context as { fsa?: RequestState }).fsa
 				const failure = toErrorResponse(code, error, request)
+				outcomes.set(request, { status: failure.status, error: failure.message })
 				const useFormat =
 					settings.handleAllErrors || (failure.status !== 404 && failure.status !== 405)
 				const base = Object.fromEntries(
@@ -351,6 +361,25 @@ export function simpleAuth(auth: SimpleAuth) {
 				return markRendered(
 					finish(auth, renderError(auth, request, state, failure, base, useFormat), request)
 				)
+			})
+			.onAfterResponse({ as: 'global' }, function logRequest(context) {
+				if (auth.hooks.requestLog.length === 0) return
+				const { request } = context
+				const state = (context as { fsa?: RequestState }).fsa
+				const outcome = outcomes.get(request) ?? { status: 200 }
+				const start = startTimes.get(request) ?? performance.now()
+				const record: RequestRecord = {
+					ts: new Date().toISOString(),
+					reqid: requestIds.get(request) ?? '',
+					method: request.method,
+					path: pathOf(request.url),
+					status: outcome.status,
+					ms: Math.round((performance.now() - start) * 1000) / 1000,
+					user: state?.user ?? null,
+					scheme: state?.scheme ?? null
+				}
+				if (outcome.error !== undefined) record.error = outcome.error
+				for (const hook of auth.hooks.requestLog) hook(record)
 			})
 			.onStart(function checkOnStart(app) {
 				for (const warning of checkRoutesOf(app as AnyElysia)) console.warn(warning)

@@ -55,15 +55,27 @@ function mediaType(contentType: string): string {
 	return contentType.split(';', 1)[0].trim().toLowerCase()
 }
 
-/** Read a request body once, without interpreting it; used as Elysia's parser and for GET bodies. */
-export async function readBody(request: Request, contentType: string): Promise<RawBody> {
+const utf8 = new TextDecoder('utf-8', { fatal: true })
+
+/**
+ * Read a request body once, without interpreting it; used as Elysia's parser and for GET
+ * bodies. A body over `maxBytes` is a 413, even without a Content-Length.
+ */
+export async function readBody(request: Request, contentType: string, maxBytes = Infinity): Promise<RawBody> {
 	const type = mediaType(contentType)
+	let bytes: ArrayBuffer
 	try {
 		if (type === 'multipart/form-data')
 			return { contentType: type, form: (await request.formData()) as unknown as FormData }
-		return { contentType: type, text: await request.text() }
+		bytes = await request.arrayBuffer()
 	} catch {
 		return { contentType: type, error: 'malformed request body' }
+	}
+	if (bytes.byteLength > maxBytes) throw new ErrorResponse('request body too large', 413)
+	try {
+		return { contentType: type, text: utf8.decode(bytes) }
+	} catch {
+		return { contentType: type, error: 'request body is not valid UTF-8' }
 	}
 }
 

@@ -9,6 +9,16 @@ import { basicChallenge } from './authn/basic'
 import { bearerChallenge } from './authn/token'
 
 export const startTimes = new WeakMap<Request, number>()
+/** The id of each request: a valid incoming X-Request-Id, or a new UUIDv7. */
+export const requestIds = new WeakMap<Request, string>()
+const REQUEST_ID = /^[\w.:-]{1,128}$/
+
+export function assignRequestId(request: Request): string {
+	const incoming = request.headers.get('x-request-id')
+	const id = incoming !== null && REQUEST_ID.test(incoming) ? incoming : Bun.randomUUIDv7()
+	requestIds.set(request, id)
+	return id
+}
 
 export function pathOf(url: string): string {
 	const start = url.indexOf('/', url.indexOf('//') + 2)
@@ -40,6 +50,12 @@ export function decorate(
 ): void {
 	const { settings } = auth
 	Object.assign(headers, settings.addHeaders)
+	headers['x-content-type-options'] = 'nosniff'
+	const id = requestIds.get(request)
+	if (id) headers['x-request-id'] = id
+	// what a route needing authentication answers is for its caller only
+	if (state?.authz && !state.authz.open && headers['cache-control'] === undefined)
+		headers['cache-control'] = 'no-store'
 	if (status === 401) {
 		const value = challenge(auth, state)
 		if (value) headers['www-authenticate'] = value

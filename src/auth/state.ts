@@ -36,12 +36,12 @@ export class RequestState implements AuthnInput {
 	client = (): ClientInfo => (this.#client ??= clientInfo(this.request, this.trustedProxies))
 
 	/** Read and merge the request parameters once. */
-	async loadParams(body: unknown): Promise<void> {
+	async loadParams(body: unknown, maxBytes: number): Promise<void> {
 		if (this.#params || this.#paramsError) return
 		let raw = body as RawBody | undefined
 		const { request } = this
 		if (raw === undefined && request.body !== null && !request.bodyUsed)
-			raw = await readBody(request, request.headers.get('content-type') ?? '')
+			raw = await readBody(request, request.headers.get('content-type') ?? '', maxBytes)
 		try {
 			this.#params = mergeParams(request.url, raw)
 		} catch (error) {

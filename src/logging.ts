@@ -1,0 +1,20 @@
+/**
+ * The service's request log: JSON lines in prod, one readable line otherwise. Records hold
+ * no password, token or secret (the framework's records never do).
+ */
+import type { RequestRecord } from './auth'
+
+export function formatRecord(record: RequestRecord, json: boolean): string {
+	if (json) {
+		const { ts, ...rest } = record
+		return JSON.stringify({ ts, level: record.status >= 500 ? 'error' : 'info', ...rest })
+	}
+	const who = record.user ? `${record.user} (${record.scheme})` : '-'
+	const error = record.error ? ` ${JSON.stringify(record.error)}` : ''
+	return `${record.ts} ${record.reqid} ${record.method} ${record.path} ${record.status} ${who} ${record.ms.toFixed(3)}ms${error}`
+}
+
+/** A request log writing to standard output. */
+export function stdoutLog(json: boolean): (record: RequestRecord) => void {
+	return (record) => process.stdout.write(`${formatRecord(record, json)}\n`)
+}
