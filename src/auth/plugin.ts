@@ -62,10 +62,11 @@ function routePattern(path: string): RegExp {
 /** Responses onError made, headers and after-request hooks included: mapResponse leaves them be. */
 const rendered = new WeakSet<Response>()
 
-async function markRendered(response: Promise<Response>): Promise<Response> {
+/** Typed as nothing: error responses do not change what routes answer, for clients such as Eden. */
+async function markRendered(response: Promise<Response>): Promise<undefined> {
 	const done = await response
 	rendered.add(done)
-	return done
+	return done as unknown as undefined
 }
 
 const routeCheckers = new WeakMap<SimpleAuth, (app: AnyElysia) => string[]>()
@@ -253,7 +254,13 @@ export function simpleAuth(auth: SimpleAuth) {
 						// as in Flask, an early response still gets the headers and after-request hooks
 						const headers: Record<string, string> = {}
 						decorate(auth, headers, request, undefined, response.status)
-						return finish(auth, toResponse(response, response.status, headers), request)
+						const early = await finish(
+							auth,
+							toResponse(response, response.status, headers),
+							request
+						)
+						// typed as nothing: it does not change what routes answer, for clients such as Eden
+						return early as unknown as undefined
 					}
 				}
 			})
@@ -338,12 +345,10 @@ export function simpleAuth(auth: SimpleAuth) {
 						headers['set-cookie'] = existing === undefined ? cookie : [existing, cookie].flat()
 					}
 				}
-				if (needsFinish(auth))
-					return finish(
-						auth,
-						toResponse(responseValue, status, headers as Record<string, string>),
-						request
-					)
+				if (needsFinish(auth)) {
+					const response = toResponse(responseValue, status, headers as Record<string, string>)
+					return finish(auth, response, request)
+				}
 			})
 			.onError({ as: 'global' }, async function renderErrors(context) {
 				const { code, error, request, set } = context
