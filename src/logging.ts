@@ -10,7 +10,9 @@ export function formatRecord(record: RequestRecord, json: boolean): string {
 		return JSON.stringify({ ts, level: record.status >= 500 ? 'error' : 'info', ...rest })
 	}
 	const who = record.user ? `${record.user} (${record.scheme})` : '-'
-	const error = record.error ? ` ${JSON.stringify(record.error)}` : ''
+	const error = record.error
+		? ` ${JSON.stringify(record.error)}${record.attempt ? ` (${record.attempt})` : ''}`
+		: ''
 	return `${record.ts} ${record.reqid} ${record.method} ${record.path} ${record.status} ${who} ${record.ms.toFixed(3)}ms${error}`
 }
 

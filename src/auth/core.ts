@@ -77,6 +77,8 @@ export interface RequestRecord {
 	scheme: string | null
 	/** Why the request failed (4xx, 5xx): the error message sent to the client. */
 	error?: string
+	/** Who tried, for failed authentications: the login, or the token masked to its last 4 characters. */
+	attempt?: string
 }
 /** Receives one record per request (the request log). */
 export type RequestLog = (record: RequestRecord) => void

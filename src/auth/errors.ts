@@ -6,6 +6,8 @@
 /** An error meant for the client: its message and status become the HTTP response. */
 export class ErrorResponse extends Error {
 	override name = 'ErrorResponse'
+	/** For the request log only, never sent: who tried (a login, a token masked to its end). */
+	detail: string | undefined
 
 	constructor(
 		message: string,
@@ -14,6 +16,17 @@ export class ErrorResponse extends Error {
 	) {
 		super(message)
 	}
+}
+
+/** Attach log-only detail to an error on its way up. */
+export function withDetail<E>(error: E, detail: string): E {
+	if (error instanceof ErrorResponse) error.detail ??= detail
+	return error
+}
+
+/** A token as logs may show it: its last 4 characters. */
+export function maskToken(token: string): string {
+	return token.length > 8 ? `…${token.slice(-4)}` : '…'
 }
 
 /** A bad configuration or route declaration, reported at start. */

@@ -48,3 +48,4 @@ export {
 export type { AuthzRule, PermissionRule } from './authz'
 export { simplifyRealm } from './tokens'
 export { setClientAddress, isLoopback } from './client'
+export { openapiDocument, type OpenApiDocument, type OpenApiInfo } from './openapi'

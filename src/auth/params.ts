@@ -83,8 +83,9 @@ function compiled(schema: TSchema): TypeCheck<TSchema> {
 type Converted = { ok: true; value: unknown } | { ok: false }
 const NO: Converted = { ok: false }
 
+// Python allows one "_" after a base prefix ("0x_1f") and between zeros ("0_0")
 const INTEGER =
-	/^[+-]?(?:0[xX][0-9a-fA-F]+(?:_?[0-9a-fA-F]+)*|0[oO][0-7]+(?:_?[0-7]+)*|0[bB][01]+(?:_?[01]+)*|[1-9]\d*(?:_?\d+)*|0+)$/
+	/^[+-]?(?:0[xX](?:_?[0-9a-fA-F])+|0[oO](?:_?[0-7])+|0[bB](?:_?[01])+|[1-9](?:_?\d)*|0(?:_?0)*)$/
 const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/
 const FALSE_WORDS = new Set(['', '0', 'false', 'f'])
 /** Formats of the string members Elysia adds to a union to accept an encoded value (t.Integer, t.Numeric...). */
@@ -97,7 +98,7 @@ export function parseInteger(text: string): number | undefined {
 	const negative = trimmed.startsWith('-')
 	const digits = trimmed.replace(/^[+-]/, '').replaceAll('_', '')
 	const value = /^0[xob]/i.test(digits) ? Number(digits.toLowerCase()) : Number.parseInt(digits, 10)
-	const signed = negative ? -value : value
+	const signed = negative ? 0 - value : value // 0 - 0 is 0, not -0
 	return Number.isSafeInteger(signed) ? signed : undefined
 }
 

@@ -72,7 +72,7 @@ async function markRendered(response: Promise<Response>): Promise<undefined> {
 const routeCheckers = new WeakMap<SimpleAuth, (app: AnyElysia) => string[]>()
 
 /** The status and error of each answered request, for the request log. */
-const outcomes = new WeakMap<Request, { status: number; error?: string }>()
+const outcomes = new WeakMap<Request, { status: number; error?: string; attempt?: string }>()
 
 /**
  * Run the start-up route checks of the `simpleAuth` plugin that `app` uses, and return the
@@ -355,7 +355,11 @@ export function simpleAuth(auth: SimpleAuth) {
 				if (error instanceof EarlyResponse) return markRendered(finish(auth, error.response, request))
 				const state = (context as { fsa?: RequestState }).fsa
 				const failure = toErrorResponse(code, error, request)
-				outcomes.set(request, { status: failure.status, error: failure.message })
+				outcomes.set(request, {
+					status: failure.status,
+					error: failure.message,
+					attempt: failure.detail
+				})
 				const useFormat =
 					settings.handleAllErrors || (failure.status !== 404 && failure.status !== 405)
 				const base = Object.fromEntries(
@@ -384,6 +388,7 @@ export function simpleAuth(auth: SimpleAuth) {
 					scheme: state?.scheme ?? null
 				}
 				if (outcome.error !== undefined) record.error = outcome.error
+				if (outcome.attempt !== undefined) record.attempt = outcome.attempt
 				for (const hook of auth.hooks.requestLog) hook(record)
 			})
 			.onStart(function checkOnStart(app) {

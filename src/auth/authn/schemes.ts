@@ -3,7 +3,7 @@
  * request carries no credentials of its kind (the chain goes on), or throws a 401
  * ErrorResponse when it carries bad ones.
  */
-import { ErrorResponse } from '../errors'
+import { ErrorResponse, maskToken, withDetail } from '../errors'
 import type { Settings } from '../config'
 import type { TokenIdentity } from '../tokens'
 import type { RequestParams } from '../request'
@@ -52,7 +52,11 @@ export async function basicScheme(services: SchemeServices, input: AuthnInput): 
 	if (header === null || !/^basic /i.test(header)) return null
 	const credentials = parseBasicAuthorization(header)
 	if (!credentials.ok) throw new ErrorResponse(credentials.reason, 401)
-	await services.checkUserPassword(credentials.user, credentials.password, input.client().address)
+	try {
+		await services.checkUserPassword(credentials.user, credentials.password, input.client().address)
+	} catch (error) {
+		throw withDetail(error, `login ${JSON.stringify(credentials.user)}`)
+	}
 	return { user: credentials.user }
 }
 
@@ -64,7 +68,11 @@ export async function paramScheme(services: SchemeServices, input: AuthnInput): 
 	const password = params.getString(paramPass)
 	if (password === undefined) throw new ErrorResponse(`missing param password parameter: ${paramPass}`, 401)
 	if (login === '') throw new ErrorResponse('invalid user or password', 401)
-	await services.checkUserPassword(login, password, input.client().address)
+	try {
+		await services.checkUserPassword(login, password, input.client().address)
+	} catch (error) {
+		throw withDetail(error, `login ${JSON.stringify(login)}`)
+	}
 	return { user: login }
 }
 
@@ -81,7 +89,12 @@ export async function tokenScheme(
 		throw error
 	}
 	if (token === undefined) return null
-	const identity = await services.verifyToken(token, realm)
+	let identity: TokenIdentity
+	try {
+		identity = await services.verifyToken(token, realm)
+	} catch (error) {
+		throw withDetail(error, `token ${maskToken(token)}`)
+	}
 	return { user: identity.user, expires: identity.expires, scopes: identity.scopes ?? [] }
 }
 

@@ -1,0 +1,292 @@
+/**
+ * An OpenAPI 3.1 document of an application's routes, from what the `simpleAuth` plugin
+ * records: `args` schemas as parameters, `authn`/`authz` as `security`, and `x-authz`.
+ */
+import type { AnyElysia } from 'elysia'
+import { Kind, OptionalKind, type TSchema } from '@sinclair/typebox'
+import type { SimpleAuth } from './core'
+import type { Scheme, Settings } from './config'
+import type { CompiledArgs } from './params'
+
+export interface OpenApiInfo {
+	title: string
+	version: string
+	description?: string
+}
+
+type Json = Record<string, unknown>
+
+export interface OpenApiDocument {
+	openapi: string
+	info: OpenApiInfo
+	paths: Record<string, Record<string, Json>>
+	components: { securitySchemes: Record<string, Json> }
+}
+
+interface Route {
+	method: string
+	path: string
+	hooks?: { detail?: Json; transform?: unknown }
+}
+
+type HookFn = (context: unknown) => unknown
+
+const METHODS = new Set(['GET', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'HEAD', 'PATCH', 'TRACE'])
+/** Route details copied into the operation as they are. */
+const OPERATION_FIELDS = ['summary', 'description', 'tags', 'deprecated', 'operationId', 'externalDocs']
+
+/** The security scheme of each enabled authentication scheme that OpenAPI can describe. */
+function securitySchemes(settings: Settings): Map<Scheme, [string, Json]> {
+	const { token, paramUser, paramPass } = settings
+	const found = new Map<Scheme, [string, Json]>()
+	for (const scheme of settings.auth) {
+		if (scheme === 'basic') found.set(scheme, ['basicAuth', { type: 'http', scheme: 'basic' }])
+		else if (scheme === 'param')
+			found.set(scheme, [
+				'paramAuth',
+				{
+					type: 'apiKey',
+					in: 'query',
+					name: paramUser,
+					description: `the login in "${paramUser}" with the password in "${paramPass}", in the query string, a form or a JSON body`
+				}
+			])
+		else if (scheme === 'token' && token.type !== null) {
+			const description =
+				token.type === 'jwt' ? 'a JWT from the service' : 'an fsa token from the service'
+			if (token.carrier === 'bearer' && token.name.toLowerCase() === 'bearer')
+				found.set(scheme, [
+					'bearerAuth',
+					{
+						type: 'http',
+						scheme: 'bearer',
+						...(token.type === 'jwt' ? { bearerFormat: 'JWT' } : {}),
+						description
+					}
+				])
+			else if (token.carrier === 'bearer')
+				found.set(scheme, [
+					'tokenAuth',
+					{
+						type: 'apiKey',
+						in: 'header',
+						name: 'Authorization',
+						description: `"${token.name} <token>": ${description}`
+					}
+				])
+			else {
+				const where = token.carrier === 'param' ? 'query' : token.carrier
+				found.set(scheme, ['tokenAuth', { type: 'apiKey', in: where, name: token.name, description }])
+			}
+		} else if (scheme === 'oauth')
+			found.set(scheme, [
+				'oauthAuth',
+				{
+					type: 'http',
+					scheme: 'bearer',
+					bearerFormat: 'JWT',
+					description: 'an OAuth 2 access token'
+				}
+			])
+		else if (scheme === 'fake')
+			found.set(scheme, [
+				'fakeAuth',
+				{
+					type: 'apiKey',
+					in: 'query',
+					name: settings.fakeLogin,
+					description: 'tests only: loopback clients'
+				}
+			])
+		else if (scheme === 'httpd')
+			found.set(scheme, [
+				'httpdAuth',
+				{
+					type: 'apiKey',
+					in: 'header',
+					name: settings.httpdHeader,
+					description: 'set by a trusted reverse proxy'
+				}
+			])
+	}
+	return found
+}
+
+/** One alternative per scheme OpenAPI can describe; oauth requires the route's scopes. */
+function requirements(authn: Scheme[], schemes: Map<Scheme, [string, Json]>, groups: string[]): Json[] {
+	const found = new Map<string, string[]>()
+	for (const scheme of authn) {
+		const key = schemes.get(scheme)?.[0]
+		if (key !== undefined && !found.has(key)) found.set(key, scheme === 'oauth' ? groups : [])
+	}
+	return [...found].map(([key, scopes]) => ({ [key]: scopes }))
+}
+
+/**
+ * The compiled `args` of a route. Elysia keeps no macro option, so ask the plugin's own
+ * `transform` hooks, which record them on the request state, with a context holding only
+ * `fsa`: any other hook fails on its first access and is ignored.
+ */
+function argsOf(route: Route): CompiledArgs | undefined {
+	const probe: { args?: CompiledArgs } = {}
+	const context = new Proxy(
+		{ fsa: probe },
+		{
+			get(target, key) {
+				if (key !== 'fsa') throw new Error('not a macro hook')
+				return target.fsa
+			}
+		}
+	)
+	const hooks = route.hooks?.transform
+	for (const hook of Array.isArray(hooks) ? hooks : hooks ? [hooks] : []) {
+		const container = hook as { fn?: HookFn; subType?: string; scope?: string }
+		const fn = typeof hook === 'function' ? (hook as HookFn) : container.fn
+		if (!fn || container.subType || container.scope || fn.name !== 'transform') continue
+		try {
+			const result = fn(context)
+			if (result instanceof Promise) result.catch(() => undefined)
+		} catch {
+			// not one of the plugin's hooks
+		}
+	}
+	return probe.args
+}
+
+/** Formats of the string branch Elysia's `t.Integer`, `t.Numeric`... add to coerce strings. */
+const COERCED = new Set(['integer', 'numeric', 'boolean', 'ObjectString', 'ArrayString'])
+
+/** Drop Elysia's coercion branches: `anyOf: [{ type: 'string', format: 'integer' }, { type: 'integer' }]`. */
+function simplify(node: unknown): unknown {
+	if (Array.isArray(node)) return node.map(simplify)
+	if (node === null || typeof node !== 'object') return node
+	const result: Json = Object.fromEntries(
+		Object.entries(node).map(([key, value]) => [key, simplify(value)])
+	)
+	if (Array.isArray(result.anyOf)) {
+		const kept = (result.anyOf as Json[]).filter(
+			(branch) => !(branch.type === 'string' && COERCED.has(branch.format as string))
+		)
+		const { anyOf: _, ...rest } = result
+		if (kept.length === 1) return { ...rest, ...kept[0] }
+		return { ...rest, anyOf: kept }
+	}
+	return result
+}
+
+/** A TypeBox schema as plain JSON Schema, without the framework's markers. */
+function jsonSchema(schema: TSchema): Json {
+	const plain = simplify(JSON.parse(JSON.stringify(schema))) as Json
+	const json = plain['x-json-data'] === true
+	for (const marker of ['x-json-data', 'x-special', 'x-cast']) delete plain[marker]
+	if (json) plain.description ??= 'any JSON value'
+	return plain
+}
+
+/** Whether a value travels as a JSON string over HTTP: objects and JSON data. */
+function isJson(plain: Json): boolean {
+	if (plain.type === 'object') return true
+	if (Array.isArray(plain.anyOf)) return (plain.anyOf as Json[]).some(isJson)
+	return plain.type === undefined && plain.enum === undefined && plain.const === undefined
+}
+
+function isRequired(schema: TSchema): boolean {
+	return schema[OptionalKind] !== 'Optional' && !('default' in schema)
+}
+
+function queryParameter(name: string, schema: TSchema, where: string): Json {
+	const base = { name, in: where, required: isRequired(schema) }
+	const plain = jsonSchema(schema)
+	if (where === 'query' && isJson(plain))
+		return { ...base, content: { 'application/json': { schema: plain } } }
+	return { ...base, schema: plain }
+}
+
+/** Path, query, header and cookie parameters, and the body of methods that have one. */
+function operationInputs(route: Route, args: CompiledArgs | undefined): Json {
+	const parameters: Json[] = []
+	const fromPath = [...route.path.matchAll(/:(\w+)\??/g)].map((match) => match[1])
+	const byName = new Map((args?.params ?? []).map((param) => [param.name, param.schema]))
+	for (const name of fromPath) {
+		const schema = byName.get(name)
+		const plain = schema ? jsonSchema(schema) : { type: 'string' }
+		parameters.push({
+			name,
+			in: 'path',
+			required: true,
+			schema: isJson(plain) ? { type: 'string' } : plain
+		})
+	}
+	const properties: Record<string, Json> = {}
+	const required: string[] = []
+	const encoding: Record<string, Json> = {}
+	const hasBody = !['GET', 'HEAD', 'DELETE'].includes(route.method)
+	for (const { name, schema } of args?.params ?? []) {
+		if (fromPath.includes(name)) continue
+		const special = (schema as { 'x-special'?: string })['x-special']
+		if (special === 'header') parameters.push(queryParameter(name.replaceAll('_', '-'), schema, 'header'))
+		else if (special === 'cookie') parameters.push(queryParameter(name, schema, 'cookie'))
+		else if (special !== undefined) continue
+		else if (!hasBody) parameters.push(queryParameter(name, schema, 'query'))
+		else {
+			properties[name] = jsonSchema(schema)
+			if (isRequired(schema)) required.push(name)
+			if (isJson(properties[name])) encoding[name] = { contentType: 'application/json' }
+		}
+	}
+	const inputs: Json = {}
+	if (parameters.length > 0) inputs.parameters = parameters
+	if (Object.keys(properties).length > 0) {
+		const schema = { type: 'object', properties, ...(required.length > 0 ? { required } : {}) }
+		const form = { schema, ...(Object.keys(encoding).length > 0 ? { encoding } : {}) }
+		inputs.requestBody = {
+			required: required.length > 0,
+			content: { 'application/json': { schema }, 'application/x-www-form-urlencoded': form }
+		}
+	}
+	return inputs
+}
+
+/**
+ * The OpenAPI 3.1 document of every route of `app` but those whose detail says `hide: true`:
+ * each route's `args` as parameters (the query string for GET, HEAD and DELETE, a JSON or form
+ * body otherwise), its `x-authz` rule, and its `security`: `[]` on OPEN routes that accept
+ * `none`, otherwise one alternative per scheme of its `authn` (or `FSA_AUTH_DEFAULT`).
+ * @example
+ * app.get('/openapi/json', () => openapiDocument(app, auth, { title: 'Acme', version: '1.0' }), {
+ *   authz: 'OPEN', detail: { hide: true } })
+ */
+export function openapiDocument(app: AnyElysia, auth: SimpleAuth, info: OpenApiInfo): OpenApiDocument {
+	const { settings } = auth
+	const schemes = securitySchemes(settings)
+	const paths: OpenApiDocument['paths'] = {}
+	for (const route of app.routes as Route[]) {
+		const detail = route.hooks?.detail ?? {}
+		if (detail.hide === true || !METHODS.has(route.method)) continue
+		if (settings.cors.enabled && route.method === 'OPTIONS') continue
+		// a route without authz answers 403, as CLOSE does
+		const authz = (detail['x-authz'] as string | undefined) ?? 'CLOSE'
+		const authn = (detail['x-authn'] as Scheme[] | undefined) ?? settings.authDefault
+		const groups = (detail['x-groups'] as string[] | undefined) ?? []
+		const variables = (detail['x-variables'] as string[] | undefined) ?? []
+		const open = authz === 'OPEN' && authn.includes('none')
+		const security = open ? [] : requirements(authn, schemes, groups)
+		const args = argsOf(route)
+		const responses: Record<string, Json> = { '2XX': { description: 'success' } }
+		if (args && args.params.length > 0)
+			responses['400'] = { description: 'missing or invalid parameters' }
+		if (!open) responses['401'] = { description: 'authentication required' }
+		if (authz === 'CLOSE' || groups.length > 0 || variables.length > 0)
+			responses['403'] = { description: 'not allowed' }
+		if (variables.length > 0) responses['404'] = { description: 'no such object' }
+		const operation: Json = {}
+		for (const field of OPERATION_FIELDS)
+			if (detail[field] !== undefined) operation[field] = detail[field]
+		Object.assign(operation, operationInputs(route, args), { security, responses, 'x-authz': authz })
+		const path = route.path.replace(/:(\w+)\??/g, '{$1}')
+		paths[path] ??= {}
+		paths[path][route.method.toLowerCase()] = operation
+	}
+	const components = { securitySchemes: Object.fromEntries(schemes.values()) }
+	return { openapi: '3.1.0', info, paths, components }
+}
