@@ -31,7 +31,8 @@ export async function serve(options: ServeOptions): Promise<void> {
 		stop = server.stop
 		console.log(`acme ${version} listening on http://${hostname}:${server.port} (node transport)`)
 	} else {
-		app.listen({ port, hostname, maxRequestBodySize: auth.settings.maxBody })
+		// development: false, or an error escaping the error handler gets Bun's debug page, sources included
+		app.listen({ port, hostname, maxRequestBodySize: auth.settings.maxBody, development: false })
 		stop = async () => void (await app.stop())
 		console.log(`acme ${version} listening on http://${hostname}:${app.server?.port} (bun transport)`)
 	}

@@ -6,44 +6,44 @@ import { FAST_PASSWORDS } from './helpers'
 afterEach(() => setSystemTime())
 
 describe('Cache', () => {
-	it('expires ttl entries after their time', () => {
+	it('expires ttl entries after their time', async () => {
 		const cache = new Cache({ kind: 'ttl', size: 10, ttlSeconds: 60, prefix: '' })
 		setSystemTime(new Date('2030-01-01T00:00:00Z'))
-		cache.set('a', 1)
-		expect(cache.get('a')).toBe(1)
+		await cache.set('a', 1)
+		expect(await cache.get('a')).toBe(1)
 		setSystemTime(new Date('2030-01-01T00:00:59Z'))
-		expect(cache.get('a')).toBe(1)
+		expect(await cache.get('a')).toBe(1)
 		setSystemTime(new Date('2030-01-01T00:01:01Z'))
-		expect(cache.get('a')).toBeUndefined()
+		expect(await cache.get('a')).toBeUndefined()
 	})
 
-	it('bounds its size, evicting the oldest entry', () => {
+	it('bounds its size, evicting the oldest entry', async () => {
 		const cache = new Cache({ kind: 'ttl', size: 2, ttlSeconds: 60, prefix: '' })
-		cache.set('a', 1)
-		cache.set('b', 2)
-		cache.set('c', 3)
+		await cache.set('a', 1)
+		await cache.set('b', 2)
+		await cache.set('c', 3)
 		expect(cache.size).toBe(2)
-		expect(cache.get('a')).toBeUndefined()
-		expect(cache.get('c')).toBe(3)
+		expect(await cache.get('a')).toBeUndefined()
+		expect(await cache.get('c')).toBe(3)
 	})
 
-	it('evicts the least recently used entry in lru mode', () => {
+	it('evicts the least recently used entry in lru mode', async () => {
 		const cache = new Cache({ kind: 'lru', size: 2, ttlSeconds: 60, prefix: '' })
-		cache.set('a', 1)
-		cache.set('b', 2)
-		expect(cache.get('a')).toBe(1)
-		cache.set('c', 3)
-		expect(cache.get('b')).toBeUndefined()
-		expect(cache.get('a')).toBe(1)
+		await cache.set('a', 1)
+		await cache.set('b', 2)
+		expect(await cache.get('a')).toBe(1)
+		await cache.set('c', 3)
+		expect(await cache.get('b')).toBeUndefined()
+		expect(await cache.get('a')).toBe(1)
 	})
 
-	it('keeps nothing when disabled', () => {
+	it('keeps nothing when disabled', async () => {
 		const cache = new Cache({ kind: 'none', size: 2, ttlSeconds: 60, prefix: '' })
-		cache.set('a', 1)
-		expect(cache.get('a')).toBeUndefined()
+		await cache.set('a', 1)
+		expect(await cache.get('a')).toBeUndefined()
 	})
 
-	it('prefixes its keys', () => {
+	it('prefixes its keys', async () => {
 		const cache = new Cache({ kind: 'ttl', size: 2, ttlSeconds: 60, prefix: 'acme:' })
 		expect(cache.key('u', 'calvin')).toBe('acme:u.["calvin"]')
 	})
@@ -123,10 +123,10 @@ describe('cached checks', () => {
 	it('forgets a password with password_uncache and auth_uncache', async () => {
 		const { auth, calls } = await countingAuth()
 		await auth.checkUserPassword('calvin', 'hobbes')
-		expect(auth.passwordUncache('calvin')).toBe(true)
+		expect(await auth.passwordUncache('calvin')).toBe(true)
 		await auth.checkUserPassword('calvin', 'hobbes')
 		expect(calls.pass).toBe(2)
-		expect(auth.authUncache('calvin')).toBeGreaterThan(0)
+		expect(await auth.authUncache('calvin')).toBeGreaterThan(0)
 		await auth.checkUserPassword('calvin', 'hobbes')
 		expect(calls.pass).toBe(3)
 	})
@@ -139,7 +139,7 @@ describe('cached checks', () => {
 		await expect(auth.checkGroups('hobbes', ['admin'])).rejects.toThrow('not in group "admin"')
 		await expect(auth.checkGroups('hobbes', ['admin'])).rejects.toThrow('not in group "admin"')
 		expect(calls.group).toBe(2)
-		expect(auth.groupUncache('calvin', 'admin')).toBe(true)
+		expect(await auth.groupUncache('calvin', 'admin')).toBe(true)
 		await auth.checkGroups('calvin', ['admin'])
 		expect(calls.group).toBe(3)
 	})
@@ -153,7 +153,7 @@ describe('cached checks', () => {
 		await expect(auth.checkPermission('calvin', owner, ['missing'])).rejects.toThrow('object not found')
 		await expect(auth.checkPermission('calvin', owner, ['missing'])).rejects.toThrow('object not found')
 		expect(calls.perm).toBe(3)
-		expect(auth.objectPermsUncache('stuff', 'calvin', ['pen'], 'owner')).toBe(true)
+		expect(await auth.objectPermsUncache('stuff', 'calvin', ['pen'], 'owner')).toBe(true)
 		await auth.checkPermission('calvin', owner, ['pen'])
 		expect(calls.perm).toBe(4)
 	})
@@ -180,7 +180,7 @@ describe('cached checks', () => {
 		const { auth } = await countingAuth()
 		await auth.checkUserPassword('calvin', 'hobbes')
 		expect(auth.cache.size).toBeGreaterThan(0)
-		auth.clearCaches()
+		await auth.clearCaches()
 		expect(auth.cache.size).toBe(0)
 	})
 })
@@ -209,8 +209,8 @@ describe('user versions', () => {
 		const { auth, calls } = await countingAuth()
 		auth.userVersion(() => 'v7')
 		await auth.checkGroups('calvin', ['admin'])
-		expect(auth.groupUncache('calvin', 'admin')).toBe(true)
-		expect(auth.groupUncache('calvin', 'admin')).toBe(false)
+		expect(await auth.groupUncache('calvin', 'admin')).toBe(true)
+		expect(await auth.groupUncache('calvin', 'admin')).toBe(false)
 		await auth.checkGroups('calvin', ['admin'])
 		expect(calls.group).toBe(2)
 	})

@@ -1,3 +1,55 @@
+/**
+ * The API docs page: Swagger UI from swagger-ui-dist, embedded in the executable (imported as
+ * text, so `bun build --compile` bundles the files) and served by the service itself: the page
+ * loads nothing from any other origin.
+ */
 import bundle from 'swagger-ui-dist/swagger-ui-bundle.js' with { type: 'text' }
 import css from 'swagger-ui-dist/swagger-ui.css' with { type: 'text' }
-export const x: string = bundle + css
+
+export const DOCS_PATH = '/openapi'
+export const SPEC_PATH = '/openapi/json'
+
+/** Static files of the page by path, without source map comments (the maps are not served). */
+export const DOCS_ASSETS: Record<string, { type: string; body: string }> = {
+	[`${DOCS_PATH}/assets/swagger-ui-bundle.js`]: {
+		type: 'text/javascript; charset=utf-8',
+		body: bundle.replace(/\/\/# sourceMappingURL=\S+\s*$/, '')
+	},
+	[`${DOCS_PATH}/assets/swagger-ui.css`]: {
+		type: 'text/css; charset=utf-8',
+		body: css.replace(/\/\*# sourceMappingURL=[^*]*\*\/\s*$/, '')
+	}
+}
+
+const SETTINGS = {
+	url: SPEC_PATH,
+	dom_id: '#swagger-ui',
+	layout: 'BaseLayout',
+	deepLinking: true,
+	showExtensions: true,
+	// the online validator would send the document to validator.swagger.io
+	validatorUrl: null
+}
+
+/** The HTML of the docs page. */
+export function docsPage(title: string): string {
+	const escaped = title.replace(/[&<>"]/g, (char) => `&#${char.charCodeAt(0)};`)
+	return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escaped}</title>
+<link rel="icon" href="data:,">
+<link rel="stylesheet" href="${DOCS_PATH}/assets/swagger-ui.css">
+</head>
+<body>
+<div id="swagger-ui"></div>
+<script src="${DOCS_PATH}/assets/swagger-ui-bundle.js"></script>
+<script>
+window.ui = SwaggerUIBundle({ ...${JSON.stringify(SETTINGS)}, presets: [SwaggerUIBundle.presets.apis] })
+</script>
+</body>
+</html>
+`
+}

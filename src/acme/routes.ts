@@ -2,8 +2,17 @@
  * The tutorial's routes, declared on the framework's public API only.
  */
 import { Elysia, t } from 'elysia'
-import { ErrorResponse, JsonData, simpleAuth, type Scheme, type SimpleAuth } from '../auth'
+import {
+	ErrorResponse,
+	JsonData,
+	openapiDocument,
+	simpleAuth,
+	type OpenApiDocument,
+	type Scheme,
+	type SimpleAuth
+} from '../auth'
 import type { AcmeData } from './store'
+import { DOCS_ASSETS, DOCS_PATH, SPEC_PATH, docsPage } from './docs'
 import { version } from '../../package.json'
 
 const Someone = t.Object({ name: t.String(), born: t.String({ format: 'date' }) })
@@ -34,11 +43,12 @@ export function createRoutes(auth: SimpleAuth, store: AcmeData) {
 		const chosen = schemes.filter((scheme) => enabled.includes(scheme))
 		return { authn: chosen.length > 0 ? chosen : authDefault }
 	}
-	// open routes stay open when the default chain lacks "none" (the tutorial's last section)
-	const open = {
+	// open routes stay open when the default chain lacks "none" (the tutorial's last section);
+	// a new object for each route, since Elysia writes the route's details into its options
+	const open = () => ({
 		authz: 'OPEN' as const,
 		...(authDefault.includes('none') ? { authn: authDefault } : prefer('none'))
-	}
+	})
 
 	// token routes exist only when this service can create tokens (not with FSA_TOKEN_TYPE none)
 	const tokenRoutes = new Elysia({ name: 'acme-token-routes' }).use(simpleAuth(auth))
@@ -57,9 +67,52 @@ export function createRoutes(auth: SimpleAuth, store: AcmeData) {
 				{ authz: 'AUTH', ...prefer('param') }
 			)
 
-	return new Elysia({ name: 'acme-routes' })
-		.use(simpleAuth(auth))
-		.get('/hello', () => ({ msg: 'hello', version }), open)
+	const routes = new Elysia({ name: 'acme-routes' }).use(simpleAuth(auth))
+	let document: OpenApiDocument | undefined
+	// the docs routes are hidden from the document they serve
+	const docs = () => ({ ...open(), detail: { hide: true } })
+
+	routes
+		.get(
+			SPEC_PATH,
+			() => (document ??= openapiDocument(routes, auth, { title: 'Acme', version })),
+			docs()
+		)
+		.get(
+			DOCS_PATH,
+			({ set }) => {
+				set.headers['content-type'] = 'text/html; charset=utf-8'
+				return docsPage('Acme API')
+			},
+			docs()
+		)
+	for (const [path, asset] of Object.entries(DOCS_ASSETS))
+		routes.get(
+			path,
+			({ set }) => {
+				set.headers['content-type'] = asset.type
+				set.headers['cache-control'] = 'public, max-age=3600'
+				return asset.body
+			},
+			docs()
+		)
+
+	return routes
+		.get(
+			'/health',
+			({ set }) => {
+				set.headers['cache-control'] = 'no-store'
+				try {
+					store.ping()
+					return { status: 'ok' }
+				} catch {
+					set.status = 503
+					return { status: 'unavailable' }
+				}
+			},
+			{ ...open(), detail: { summary: 'the service is up and its database answers' } }
+		)
+		.get('/hello', () => ({ msg: 'hello', version }), open())
 		.get('/hello-me', ({ user }) => ({ msg: 'hello', user: login(user) }), { authz: 'AUTH' })
 		.post(
 			'/stuff',
@@ -90,11 +143,11 @@ export function createRoutes(auth: SimpleAuth, store: AcmeData) {
 			{ authz: 'admin', args: t.Object({ login: t.String(), password: t.String(), email: t.String() }) }
 		)
 		.get('/days', ({ args }) => ({ name: args.who.name, days: daysSince(args.who.born) }), {
-			...open,
+			...open(),
 			args: t.Object({ who: Someone })
 		})
 		.get('/primes', ({ args }) => (args.li as number[]).filter(isPrime), {
-			...open,
+			...open(),
 			args: t.Object({ li: t.Array(t.Integer()) })
 		})
 		.get(
@@ -110,6 +163,6 @@ export function createRoutes(auth: SimpleAuth, store: AcmeData) {
 								: 'not available'
 				}
 			},
-			{ ...open, args: t.Object({ p: JsonData() }) }
+			{ ...open(), args: t.Object({ p: JsonData() }) }
 		)
 }

@@ -64,6 +64,11 @@ export class AcmeData {
 		this.db.close()
 	}
 
+	/** Check that the database answers; throws when it does not. */
+	ping(): void {
+		this.db.query('SELECT 1').get()
+	}
+
 	userExists(login: string): boolean {
 		return (
 			this.db

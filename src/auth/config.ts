@@ -170,6 +170,53 @@ function checkTypes(raw: RawConfig): void {
 	}
 }
 
+/** RFC 9110 tokens: header names, authentication schemes, cookie names. */
+const HTTP_TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
+/** What a header value may hold: Latin-1 text without control characters but tab. */
+const HEADER_TEXT = /^[\t\x20-\x7e\x80-\xff]*$/
+/** The options of @elysiajs/cors: a misspelled one would silently leave its permissive default. */
+const CORS_OPTIONS = [
+	'origin',
+	'methods',
+	'allowedHeaders',
+	'exposeHeaders',
+	'credentials',
+	'maxAge',
+	'preflight',
+	'aot'
+]
+
+/**
+ * Directives that end up in response headers must make valid ones: a bad value would
+ * otherwise start the service and fail every response that carries it.
+ */
+function checkHeaderValues(raw: RawConfig): void {
+	for (const name of [
+		'FSA_REALM',
+		'FSA_TOKEN_ISSUER',
+		'FSA_401_REDIRECT',
+		'FSA_URL_NAME',
+		'FSA_DEFAULT_CONTENT_TYPE'
+	]) {
+		const value = raw[name]
+		if (typeof value === 'string' && !HEADER_TEXT.test(value))
+			fail(name, 'must be text allowed in an HTTP header: no line breaks or control characters', value)
+	}
+	const { FSA_HTTPD_HEADER: httpd, FSA_TOKEN_NAME: tokenName } = raw
+	if (typeof httpd === 'string' && !HTTP_TOKEN.test(httpd))
+		fail('FSA_HTTPD_HEADER', 'must be a valid HTTP header name', httpd)
+	if (raw.FSA_TOKEN_CARRIER !== 'param' && typeof tokenName === 'string' && !HTTP_TOKEN.test(tokenName))
+		fail('FSA_TOKEN_NAME', 'must be a valid HTTP header, scheme or cookie name', tokenName)
+	for (const [header, value] of Object.entries((raw.FSA_ADD_HEADERS ?? {}) as Record<string, string>)) {
+		if (!HTTP_TOKEN.test(header))
+			fail('FSA_ADD_HEADERS', `has an invalid header name "${header}"`, header)
+		if (!HEADER_TEXT.test(value)) fail('FSA_ADD_HEADERS', `has an invalid value for ${header}`, value)
+	}
+	for (const key of Object.keys((raw.FSA_CORS_OPTS ?? {}) as Record<string, unknown>))
+		if (!CORS_OPTIONS.includes(key))
+			fail('FSA_CORS_OPTS', `has an unexpected option "${key}"; known: ${CORS_OPTIONS.join(', ')}`, key)
+}
+
 /** Expand `FSA_AUTH` or an `authn` value into a list of schemes, FlaskSimpleAuth's way. */
 export function expandSchemes(
 	name: string,
@@ -219,6 +266,8 @@ function tokenSettings(raw: RawConfig): TokenSettings {
 			? oneOf('FSA_TOKEN_ALGO', raw.FSA_TOKEN_ALGO ?? 'HS256', JWT_ALGORITHMS)
 			: (FSA_HASH_NAMES[oneOf('FSA_TOKEN_ALGO', raw.FSA_TOKEN_ALGO ?? 'blake2s', FSA_TOKEN_HASHES)] ??
 				(raw.FSA_TOKEN_ALGO as string))
+	if (type === 'fsa' && (raw.FSA_TOKEN_ISSUER as string | undefined)?.includes(':'))
+		fail('FSA_TOKEN_ISSUER', 'must not contain ":", the separator of fsa tokens', raw.FSA_TOKEN_ISSUER)
 	const secret = raw.FSA_TOKEN_SECRET as string | undefined
 	if (secret !== undefined && secret.length < 16)
 		fail('FSA_TOKEN_SECRET', 'must have at least 16 characters', '…')
@@ -280,15 +329,22 @@ function passwordSettings(raw: RawConfig): PasswordSettings {
 }
 
 function cacheSettings(raw: RawConfig): CacheSettings {
-	if (raw.FSA_CACHE === 'redis')
-		fail('FSA_CACHE', 'redis is not available in this version; use ttl, lru or none', raw.FSA_CACHE)
-	const kind = oneOf<CacheKind>('FSA_CACHE', raw.FSA_CACHE ?? 'ttl', ['ttl', 'lru', 'none'])
-	const opts = (raw.FSA_CACHE_OPTS ?? {}) as { ttl?: number }
+	const kind = oneOf<CacheKind>('FSA_CACHE', raw.FSA_CACHE ?? 'ttl', ['ttl', 'lru', 'none', 'redis'])
+	const opts = (raw.FSA_CACHE_OPTS ?? {}) as { ttl?: number; url?: string }
+	if (kind === 'redis' && (opts.url === undefined || !/^(redis|rediss|valkey):\/\/./.test(opts.url)))
+		fail(
+			'FSA_CACHE_OPTS',
+			'must give the url of the Redis server (redis://host:port) with FSA_CACHE = "redis"',
+			'…'
+		)
+	if (kind !== 'redis' && opts.url !== undefined)
+		fail('FSA_CACHE_OPTS', 'url is for FSA_CACHE = "redis"', '…')
 	return {
 		kind,
 		size: (raw.FSA_CACHE_SIZE as number | undefined) ?? 262144,
 		ttlSeconds: opts.ttl ?? 600,
-		prefix: (raw.FSA_CACHE_PREFIX as string | undefined) ?? ''
+		prefix: (raw.FSA_CACHE_PREFIX as string | undefined) ?? '',
+		url: opts.url
 	}
 }
 
@@ -299,6 +355,7 @@ function cacheSettings(raw: RawConfig): CacheSettings {
  */
 export function parseSettings(raw: RawConfig, name = 'app', customSchemes: readonly string[] = []): Settings {
 	checkTypes(raw)
+	checkHeaderValues(raw)
 	if (raw.FSA_AUTH === undefined)
 		throw new ConfigError('FSA_AUTH is required: empty authentication configuration')
 	const known = [...SCHEMES, ...customSchemes]
@@ -366,8 +423,7 @@ export function parseSettings(raw: RawConfig, name = 'app', customSchemes: reado
 			enabled: (raw.FSA_THROTTLE as boolean | undefined) ?? true,
 			windowSeconds: ((raw.FSA_THROTTLE_WINDOW as number | undefined) ?? 15) * 60,
 			perLogin: (raw.FSA_THROTTLE_LOGIN as number | undefined) ?? 10,
-			perAddress: (raw.FSA_THROTTLE_ADDRESS as number | undefined) ?? 100,
-			size: 100_000
+			perAddress: (raw.FSA_THROTTLE_ADDRESS as number | undefined) ?? 100
 		}
 	}
 }

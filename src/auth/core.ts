@@ -152,7 +152,7 @@ export class SimpleAuth {
 		this.tokens = new TokenManager(this.settings.token)
 		this.passwords = new PasswordManager(this.settings.password)
 		this.cache = new Cache(this.settings.cache)
-		this.throttle = new Throttle(this.settings.throttle)
+		this.throttle = new Throttle(this.settings.throttle, this.cache.backend, this.settings.cache.prefix)
 	}
 
 	/** Register the hook that returns a user's password hash (FlaskSimpleAuth's `get_user_pass`). */
@@ -300,7 +300,7 @@ export class SimpleAuth {
 	/** The stored hash of a login; found hashes are cached, unknown users are not (they may be created). */
 	async #storedHash(login: string, version: unknown): Promise<unknown> {
 		const key = this.cache.key('u', login, version)
-		const cached = this.cache.get(key)
+		const cached = await this.cache.get(key)
 		if (cached !== undefined) return cached
 		let stored: unknown
 		try {
@@ -310,7 +310,7 @@ export class SimpleAuth {
 			console.error('get_user_pass failed:', error)
 			throw new ErrorResponse('internal error in get_user_pass', this.settings.serverError)
 		}
-		if (typeof stored === 'string' && stored !== '') this.cache.set(key, stored)
+		if (typeof stored === 'string' && stored !== '') await this.cache.set(key, stored)
 		return stored
 	}
 
@@ -342,14 +342,7 @@ export class SimpleAuth {
 	 * @param address the client's address, for throttling
 	 */
 	async checkUserPassword(login: string, password: string, address = 'unknown'): Promise<void> {
-		this.throttle.check(login, address)
-		try {
-			await this.#verifyUserPassword(login, password)
-		} catch (error) {
-			if (error instanceof ErrorResponse && error.status === 401) this.throttle.failed(login, address)
-			throw error
-		}
-		this.throttle.succeeded(login, address)
+		await this.throttle.guard(login, address, () => this.#verifyUserPassword(login, password))
 	}
 
 	async #verifyUserPassword(login: string, password: string): Promise<void> {
@@ -369,12 +362,12 @@ export class SimpleAuth {
 			throw new ErrorResponse('internal error with get_user_pass', this.settings.serverError)
 		const remember = this.settings.passwordCache && this.cache.enabled
 		const key = remember ? this.#credentialsKey(login, version, password, stored) : ''
-		if (remember && this.cache.get(key) === true) return
+		if (remember && (await this.cache.get(key)) === true) return
 		if (!(await this.passwords.verify(password, stored))) {
 			if (await this.#alternateCheck(login, password)) return
 			throw new ErrorResponse('invalid user or password', 401)
 		}
-		if (remember) this.cache.set(key, true)
+		if (remember) await this.cache.set(key, true)
 	}
 
 	/** The alternate password check; its failures count as a mismatch, its ErrorResponses pass. */
@@ -392,50 +385,98 @@ export class SimpleAuth {
 	/** Verify a token, through the cache; a cached token's expiry is checked again. */
 	async verifyToken(token: string, realm: string): Promise<TokenIdentity> {
 		const key = this.cache.key('t', token, realm)
-		const cached = this.cache.get(key) as TokenIdentity | undefined
+		const cached = (await this.cache.get(key)) as TokenIdentity | undefined
 		if (cached !== undefined) {
 			if (Date.now() / 1000 - this.settings.token.graceMinutes * 60 > cached.expires) {
-				this.cache.delete(key)
+				await this.cache.delete(key)
 				throw new ErrorResponse('expired auth token', 401)
 			}
+			await this.#checkNotRevoked(token, cached)
 			return cached
 		}
 		const identity = await this.tokens.verify(token, realm)
-		this.cache.set(key, identity)
+		await this.#checkNotRevoked(token, identity)
+		await this.cache.set(key, identity)
 		return identity
 	}
 
 	/** Forget every cached entry (FlaskSimpleAuth's `clear_caches`). */
-	clearCaches(): void {
-		this.cache.clear()
+	clearCaches(): Promise<void> {
+		return this.cache.clear()
 	}
 
 	/** Forget a user's cached password hash and verified credentials. */
-	passwordUncache(user: string): boolean {
-		return this.cache.deleteUserEntries('u', user) + this.cache.deleteUserEntries('v', user) > 0
+	async passwordUncache(user: string): Promise<boolean> {
+		return (
+			(await this.cache.deleteUserEntries('u', user)) +
+				(await this.cache.deleteUserEntries('v', user)) >
+			0
+		)
 	}
 
 	/** Forget a cached token validation. */
-	tokenUncache(token: string, realm = this.settings.realm): boolean {
+	tokenUncache(token: string, realm = this.settings.realm): Promise<boolean> {
 		return this.cache.delete(this.cache.key('t', token, realm))
 	}
 
 	/** Forget a cached group check. */
-	groupUncache(user: string, group: string): boolean {
-		return this.cache.deleteUserEntries('c', user, [group]) > 0
+	async groupUncache(user: string, group: string): Promise<boolean> {
+		return (await this.cache.deleteUserEntries('c', user, [group])) > 0
 	}
 
 	/** Forget a cached object permission. */
-	objectPermsUncache(domain: string, user: string, values: unknown[], mode: string | null = null): boolean {
-		return this.cache.deleteUserEntries('p', user, [domain, values, mode]) > 0
+	async objectPermsUncache(
+		domain: string,
+		user: string,
+		values: unknown[],
+		mode: string | null = null
+	): Promise<boolean> {
+		return (await this.cache.deleteUserEntries('p', user, [domain, values, mode])) > 0
 	}
 
 	/** Forget everything cached about a user: password, credentials, groups, permissions. Returns how many entries. */
-	authUncache(user: string): number {
-		return ['u', 'v', 'c', 'p'].reduce(
-			(count, kind) => count + this.cache.deleteUserEntries(kind, user),
-			0
+	async authUncache(user: string): Promise<number> {
+		let count = 0
+		for (const kind of ['u', 'v', 'c', 'p']) count += await this.cache.deleteUserEntries(kind, user)
+		return count
+	}
+
+	#revokedTokenKey(token: string): string {
+		return this.cache.key('r', new Bun.CryptoHasher('sha256').update(token).digest('base64url'))
+	}
+
+	/**
+	 * Refuse a token from now until it expires (a logout). Tokens are otherwise stateless: this
+	 * list lives in the cache's backend, shared by every instance when it is Redis.
+	 */
+	async revokeToken(token: string, realm = this.settings.realm): Promise<void> {
+		const identity = await this.tokens.verify(token, realm)
+		const seconds = identity.expires - Date.now() / 1000 + this.settings.token.graceMinutes * 60
+		if (seconds > 0) await this.cache.backend.set(this.#revokedTokenKey(token), true, seconds)
+	}
+
+	/** Refuse every token of a user issued until now (a deleted or compromised account). */
+	async revokeUser(login: string): Promise<void> {
+		const { delayMinutes, graceMinutes } = this.settings.token
+		const now = Date.now() / 1000
+		await this.cache.backend.set(this.cache.key('R', login), now, (delayMinutes + graceMinutes) * 60 + 1)
+	}
+
+	/** Throw 401 when a verified token was revoked, or its user no longer exists. */
+	async #checkNotRevoked(token: string, identity: TokenIdentity): Promise<void> {
+		const [revoked, revokedBefore, version] = await Promise.all([
+			this.cache.backend.get(this.#revokedTokenKey(token)),
+			this.cache.backend.get(this.cache.key('R', identity.user)),
+			this.#userVersion ? this.#versionOf(identity.user) : 'no version hook'
+		])
+		if (revoked === true) throw new ErrorResponse('revoked auth token', 401)
+		// a token issued before the user's revocation expires before revocation time + delay
+		if (
+			typeof revokedBefore === 'number' &&
+			identity.expires <= revokedBefore + this.settings.token.delayMinutes * 60
 		)
+			throw new ErrorResponse('revoked auth token', 401)
+		if (version === null) throw new ErrorResponse('no such user for auth token', 401)
 	}
 
 	async #customScheme(name: string, input: AuthnInput): Promise<SchemeResult> {
@@ -516,7 +557,7 @@ export class SimpleAuth {
 		const version = await this.#versionOf(user)
 		for (const group of groups) {
 			const key = this.cache.key('c', user, version, group)
-			const cached = this.cache.get(key)
+			const cached = await this.cache.get(key)
 			if (cached === true) continue
 			if (cached === false) throw new ErrorResponse(`not in group "${group}"`, 403)
 			const own = this.#groups.get(group) ?? this.#userInGroup
@@ -538,7 +579,7 @@ export class SimpleAuth {
 					`internal error in group check for ${group}`,
 					this.settings.serverError
 				)
-			this.cache.set(key, allowed)
+			await this.cache.set(key, allowed)
 			if (!allowed) throw new ErrorResponse(`not in group "${group}"`, 403)
 		}
 	}
@@ -553,7 +594,7 @@ export class SimpleAuth {
 			values,
 			permission.mode
 		)
-		const cached = this.cache.get(key)
+		const cached = await this.cache.get(key)
 		if (cached === true) return
 		if (cached === false)
 			throw new ErrorResponse(
@@ -574,7 +615,7 @@ export class SimpleAuth {
 		if (typeof allowed !== 'boolean')
 			throw new ErrorResponse('internal error with permission check', this.settings.serverError)
 		// a missing object is not cached: it may be created at any time
-		this.cache.set(key, allowed)
+		await this.cache.set(key, allowed)
 		if (!allowed)
 			throw new ErrorResponse(
 				`permission denied on ${permission.domain} (${permission.mode ?? 'none'})`,

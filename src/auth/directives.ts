@@ -235,7 +235,7 @@ export const DIRECTIVES = {
 	FSA_CACHE: {
 		schema: T.String(),
 		shown: '"ttl"',
-		doc: 'cache of password lookups, group checks, object permissions and tokens: ttl, lru or none'
+		doc: 'cache of password lookups, group checks, object permissions, tokens, revocations and throttling counters: ttl, lru, none (in memory), or redis (shared by instances)'
 	},
 	FSA_CACHE_SIZE: {
 		schema: T.Integer({ minimum: 1 }),
@@ -244,11 +244,11 @@ export const DIRECTIVES = {
 	},
 	FSA_CACHE_OPTS: {
 		schema: T.Object(
-			{ ttl: T.Optional(T.Number({ exclusiveMinimum: 0 })) },
+			{ ttl: T.Optional(T.Number({ exclusiveMinimum: 0 })), url: T.Optional(T.String()) },
 			{ additionalProperties: false }
 		),
 		shown: '{ ttl = 600 }',
-		doc: 'cache options: ttl, seconds an entry lives (ttl cache)'
+		doc: 'cache options: ttl, seconds an entry lives (ttl and redis); url, the Redis server (redis)'
 	},
 	FSA_CACHE_PREFIX: { schema: T.String(), shown: '""', doc: 'prefix of cache keys' }
 } satisfies Record<string, Directive>

@@ -3,7 +3,7 @@
  * records: `args` schemas as parameters, `authn`/`authz` as `security`, and `x-authz`.
  */
 import type { AnyElysia } from 'elysia'
-import { Kind, OptionalKind, type TSchema } from '@sinclair/typebox'
+import { OptionalKind, type TSchema } from '@sinclair/typebox'
 import type { SimpleAuth } from './core'
 import type { Scheme, Settings } from './config'
 import type { CompiledArgs } from './params'
@@ -35,51 +35,47 @@ const METHODS = new Set(['GET', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'HEAD', 'PAT
 /** Route details copied into the operation as they are. */
 const OPERATION_FIELDS = ['summary', 'description', 'tags', 'deprecated', 'operationId', 'externalDocs']
 
-/** The security scheme of each enabled authentication scheme that OpenAPI can describe. */
-function securitySchemes(settings: Settings): Map<Scheme, [string, Json]> {
+const apiKey = (where: string, name: string, description: string): Json => ({
+	type: 'apiKey',
+	in: where,
+	name,
+	description
+})
+
+/** The security scheme of an authentication scheme, by name, or undefined when OpenAPI cannot say. */
+function securityScheme(scheme: Scheme, settings: Settings): [string, Json] | undefined {
 	const { token, paramUser, paramPass } = settings
-	const found = new Map<Scheme, [string, Json]>()
-	for (const scheme of settings.auth) {
-		if (scheme === 'basic') found.set(scheme, ['basicAuth', { type: 'http', scheme: 'basic' }])
-		else if (scheme === 'param')
-			found.set(scheme, [
-				'paramAuth',
-				{
-					type: 'apiKey',
-					in: 'query',
-					name: paramUser,
-					description: `the login in "${paramUser}" with the password in "${paramPass}", in the query string, a form or a JSON body`
-				}
-			])
-		else if (scheme === 'token' && token.type !== null) {
-			const description =
-				token.type === 'jwt' ? 'a JWT from the service' : 'an fsa token from the service'
-			if (token.carrier === 'bearer' && token.name.toLowerCase() === 'bearer')
-				found.set(scheme, [
-					'bearerAuth',
-					{
-						type: 'http',
-						scheme: 'bearer',
-						...(token.type === 'jwt' ? { bearerFormat: 'JWT' } : {}),
-						description
-					}
-				])
-			else if (token.carrier === 'bearer')
-				found.set(scheme, [
+	const tokenText = token.type === 'jwt' ? 'a JWT from the service' : 'an fsa token from the service'
+	switch (scheme) {
+		case 'basic':
+			return ['basicAuth', { type: 'http', scheme: 'basic' }]
+		case 'param': {
+			const text = `the login, with the password in "${paramPass}"; also in a form or a JSON body`
+			return ['paramAuth', apiKey('query', paramUser, text)]
+		}
+		case 'token':
+			if (token.type === null) return undefined
+			if (token.carrier !== 'bearer')
+				return [
 					'tokenAuth',
-					{
-						type: 'apiKey',
-						in: 'header',
-						name: 'Authorization',
-						description: `"${token.name} <token>": ${description}`
-					}
-				])
-			else {
-				const where = token.carrier === 'param' ? 'query' : token.carrier
-				found.set(scheme, ['tokenAuth', { type: 'apiKey', in: where, name: token.name, description }])
-			}
-		} else if (scheme === 'oauth')
-			found.set(scheme, [
+					apiKey(token.carrier === 'param' ? 'query' : token.carrier, token.name, tokenText)
+				]
+			if (token.name.toLowerCase() !== 'bearer')
+				return [
+					'tokenAuth',
+					apiKey('header', 'Authorization', `"${token.name} <token>": ${tokenText}`)
+				]
+			return [
+				'bearerAuth',
+				{
+					type: 'http',
+					scheme: 'bearer',
+					...(token.type === 'jwt' ? { bearerFormat: 'JWT' } : {}),
+					description: tokenText
+				}
+			]
+		case 'oauth':
+			return [
 				'oauthAuth',
 				{
 					type: 'http',
@@ -87,27 +83,21 @@ function securitySchemes(settings: Settings): Map<Scheme, [string, Json]> {
 					bearerFormat: 'JWT',
 					description: 'an OAuth 2 access token'
 				}
-			])
-		else if (scheme === 'fake')
-			found.set(scheme, [
-				'fakeAuth',
-				{
-					type: 'apiKey',
-					in: 'query',
-					name: settings.fakeLogin,
-					description: 'tests only: loopback clients'
-				}
-			])
-		else if (scheme === 'httpd')
-			found.set(scheme, [
-				'httpdAuth',
-				{
-					type: 'apiKey',
-					in: 'header',
-					name: settings.httpdHeader,
-					description: 'set by a trusted reverse proxy'
-				}
-			])
+			]
+		case 'fake':
+			return ['fakeAuth', apiKey('query', settings.fakeLogin, 'tests only: loopback clients')]
+		case 'httpd':
+			return ['httpdAuth', apiKey('header', settings.httpdHeader, 'set by a trusted reverse proxy')]
+	}
+	return undefined
+}
+
+/** The security scheme of each enabled authentication scheme that OpenAPI can describe. */
+function securitySchemes(settings: Settings): Map<Scheme, [string, Json]> {
+	const found = new Map<Scheme, [string, Json]>()
+	for (const scheme of settings.auth) {
+		const entry = securityScheme(scheme, settings)
+		if (entry) found.set(scheme, entry)
 	}
 	return found
 }

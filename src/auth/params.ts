@@ -83,10 +83,12 @@ function compiled(schema: TSchema): TypeCheck<TSchema> {
 type Converted = { ok: true; value: unknown } | { ok: false }
 const NO: Converted = { ok: false }
 
-// Python allows one "_" after a base prefix ("0x_1f") and between zeros ("0_0")
+// as Python: one "_" after a base prefix ("0x_1f") and between zeros ("0_0"); no nested
+// quantifiers, the former "\d*(?:_?\d+)*" took exponential time on "1111...1x"
 const INTEGER =
 	/^[+-]?(?:0[xX](?:_?[0-9a-fA-F])+|0[oO](?:_?[0-7])+|0[bB](?:_?[01])+|[1-9](?:_?\d)*|0(?:_?0)*)$/
-const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/
+// every quantifier unambiguous: "\d+\.?\d*" took quadratic time on a long run of digits
+const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/
 const FALSE_WORDS = new Set(['', '0', 'false', 'f'])
 /** Formats of the string members Elysia adds to a union to accept an encoded value (t.Integer, t.Numeric...). */
 const ENCODED_FORMATS = new Set(['integer', 'numeric', 'boolean', 'ObjectString', 'ArrayString'])
@@ -320,7 +322,9 @@ export function fillArgs(args: CompiledArgs | undefined, context: FillContext): 
 			else values[param.name] = value
 			continue
 		}
-		const fromPath = pathParams[param.name] as string | null | undefined
+		// own keys only: "constructor" or "__proto__" are no path parameters
+		const fromPath = (Object.hasOwn(pathParams, param.name) ? pathParams[param.name] : undefined) as
+			string | null | undefined
 		if (fromPath === null) continue // reported above
 		const raw: RawParam | undefined =
 			fromPath !== undefined ? { from: 'http', values: [fromPath] } : request.get(param.name)
@@ -348,7 +352,7 @@ export function fillArgs(args: CompiledArgs | undefined, context: FillContext): 
 	}
 	if (rejectUnexpected)
 		for (const [name, from] of request.names())
-			if (!args?.names.has(name) && !ignored.has(name) && pathParams[name] === undefined)
+			if (!args?.names.has(name) && !ignored.has(name) && !Object.hasOwn(pathParams, name))
 				errors.push(`unexpected ${from} parameter "${name}"`)
 	if (errors.length > 0) throw new ErrorResponse(errors.join('\n'), 400)
 	return values

@@ -1,9 +1,11 @@
 /**
  * Brute-force throttling of password checks: too many failures for one login from one
  * address, or from one address across logins, within a window give 429 with Retry-After,
- * before any hashing, even for the right password, until the window passes.
+ * before any hashing, even for the right password, until the window passes. Counters live in
+ * the cache's backend: in memory, or in Redis to be shared by every instance.
  */
 import { ErrorResponse } from './errors'
+import type { CacheBackend } from './cache'
 
 export interface ThrottleSettings {
 	enabled: boolean
@@ -12,71 +14,100 @@ export interface ThrottleSettings {
 	perLogin: number
 	/** Failures allowed from one address within the window, across logins. */
 	perAddress: number
-	/** Most counters kept; the oldest are forgotten first. */
-	size: number
-}
-
-interface Counter {
-	failures: number
-	/** When the window of this counter ends, in milliseconds since the epoch. */
-	until: number
 }
 
 export class Throttle {
-	readonly #counters = new Map<string, Counter>()
+	/** Password checks under way, per address key: they count as failures until they end. */
+	readonly #pending = new Map<string, number>()
+	/** The last password check queued, per login key: one login from one address is checked at a time. */
+	readonly #queues = new Map<string, Promise<void>>()
 
-	constructor(readonly settings: ThrottleSettings) {}
+	constructor(
+		readonly settings: ThrottleSettings,
+		readonly backend: CacheBackend,
+		readonly prefix: string
+	) {}
 
-	#live(key: string, now: number): Counter | undefined {
-		const counter = this.#counters.get(key)
-		if (counter && counter.until <= now) {
-			this.#counters.delete(key)
-			return undefined
-		}
-		return counter
+	#loginKey(login: string, address: string): string {
+		return `${this.prefix}z.${JSON.stringify([address, login])}`
 	}
 
-	#refuse(counter: Counter, now: number): never {
-		const seconds = Math.max(1, Math.ceil((counter.until - now) / 1000))
+	#addressKey(address: string): string {
+		return `${this.prefix}z.${JSON.stringify([address])}`
+	}
+
+	#refuse(remainingMs: number): never {
 		throw new ErrorResponse('too many failed authentication attempts, retry later', 429, {
-			'retry-after': String(seconds)
+			'retry-after': String(Math.max(1, Math.ceil(remainingMs / 1000)))
 		})
 	}
 
-	/** Refuse (429) a login attempt from an address over its limits. */
-	check(login: string, address: string): void {
+	/**
+	 * Refuse (429) a login attempt from an address over its limits; the checks of the address
+	 * under way count as failures. An accepted attempt is under way until `guard` ends it.
+	 */
+	async check(login: string, address: string): Promise<void> {
 		if (!this.settings.enabled) return
-		const now = Date.now()
-		const byLogin = this.#live(`l:${address}\0${login}`, now)
-		if (byLogin && byLogin.failures >= this.settings.perLogin) this.#refuse(byLogin, now)
-		const byAddress = this.#live(`a:${address}`, now)
-		if (byAddress && byAddress.failures >= this.settings.perAddress) this.#refuse(byAddress, now)
+		const addressKey = this.#addressKey(address)
+		const [byLogin, byAddress] = await Promise.all([
+			this.backend.counter(this.#loginKey(login, address)),
+			this.backend.counter(addressKey)
+		])
+		const pending = this.#pending.get(addressKey) ?? 0
+		if (byLogin.count >= this.settings.perLogin) this.#refuse(byLogin.remainingMs)
+		if (byAddress.count + pending >= this.settings.perAddress) this.#refuse(byAddress.remainingMs)
+		this.#pending.set(addressKey, pending + 1)
 	}
 
-	#count(key: string, now: number): void {
-		const counter = this.#live(key, now)
-		if (counter) counter.failures++
-		else {
-			this.#counters.set(key, { failures: 1, until: now + this.settings.windowSeconds * 1000 })
-			while (this.#counters.size > this.settings.size)
-				this.#counters.delete(this.#counters.keys().next().value!)
+	#ended(address: string): void {
+		const key = this.#addressKey(address)
+		const pending = (this.#pending.get(key) ?? 0) - 1
+		if (pending > 0) this.#pending.set(key, pending)
+		else this.#pending.delete(key)
+	}
+
+	/**
+	 * Run a password check under the throttle: after the checks of the same login from the same
+	 * address still under way, so that parallel guesses cannot all pass `check` before the first
+	 * failure is counted; a 401 of `verify` counts as a failure, success forgets the login's.
+	 */
+	async guard(login: string, address: string, verify: () => Promise<void>): Promise<void> {
+		if (!this.settings.enabled) return verify()
+		const loginKey = this.#loginKey(login, address)
+		const previous = this.#queues.get(loginKey)
+		let done!: () => void
+		const current = new Promise<void>((resolve) => (done = resolve))
+		this.#queues.set(loginKey, current)
+		try {
+			await previous
+			await this.check(login, address)
+			try {
+				await verify()
+			} catch (error) {
+				if (error instanceof ErrorResponse && error.status === 401) await this.failed(login, address)
+				throw error
+			} finally {
+				this.#ended(address)
+			}
+			await this.succeeded(login, address)
+		} finally {
+			done()
+			if (this.#queues.get(loginKey) === current) this.#queues.delete(loginKey)
 		}
 	}
 
 	/** Count a failed password check. */
-	failed(login: string, address: string): void {
+	async failed(login: string, address: string): Promise<void> {
 		if (!this.settings.enabled) return
-		const now = Date.now()
-		this.#count(`l:${address}\0${login}`, now)
-		this.#count(`a:${address}`, now)
+		const { windowSeconds } = this.settings
+		await Promise.all([
+			this.backend.increment(this.#loginKey(login, address), windowSeconds),
+			this.backend.increment(this.#addressKey(address), windowSeconds)
+		])
 	}
 
 	/** A successful check forgets the failures of this login from this address. */
-	succeeded(login: string, address: string): void {
-		if (this.settings.enabled) this.#counters.delete(`l:${address}\0${login}`)
-	}
-
-	clear(): void {
-		this.#counters.clear()
+	async succeeded(login: string, address: string): Promise<void> {
+		if (this.settings.enabled) await this.backend.delete(this.#loginKey(login, address))
 	}
 }

@@ -51,6 +51,22 @@ function sameSecret(a: string, b: string): boolean {
 	return left.length === right.length && timingSafeEqual(left, right)
 }
 
+const BASE64URL = /^[A-Za-z0-9_-]*$/
+
+/**
+ * Whether a JWS compact token is spelled canonically: a base64url character whose unused low
+ * bits are set decodes like the canonical one, so one token would have several accepted spellings.
+ */
+function canonicalJws(token: string): boolean {
+	const parts = token.split('.')
+	return (
+		parts.length === 3 &&
+		parts.every(
+			(part) => BASE64URL.test(part) && Buffer.from(part, 'base64url').toString('base64url') === part
+		)
+	)
+}
+
 function unauthorized(message: string): ErrorResponse {
 	return new ErrorResponse(message, 401)
 }
@@ -166,6 +182,7 @@ export class TokenManager {
 	}
 
 	async verifyJwt(token: string, realm: string): Promise<TokenIdentity> {
+		if (!canonicalJws(token)) throw unauthorized('invalid jwt token')
 		try {
 			const { payload } = await jwtVerify(token, this.#verifyKey, {
 				algorithms: [this.settings.algo],

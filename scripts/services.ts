@@ -1,0 +1,151 @@
+/**
+ * Real Redis and PostgreSQL servers for tests and benchmarks: started on loopback in
+ * temporary folders (PostgreSQL as its own system user when run as root), stopped at the end.
+ * `.ci/run` installs Debian's redis-server and postgresql packages; where they are missing,
+ * the starters return undefined and callers skip with a visible message.
+ */
+import { mkdtempSync, readdirSync, rmSync, chownSync, existsSync } from 'node:fs'
+import { tmpdir, userInfo } from 'node:os'
+import { join } from 'node:path'
+
+export interface Service {
+	url: string
+	stop(): Promise<void>
+}
+
+async function freePort(): Promise<number> {
+	const server = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: () => new Response() })
+	const port = server.port!
+	await server.stop(true)
+	return port
+}
+
+async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
+	const deadline = Date.now() + timeoutMs
+	while (Date.now() < deadline) {
+		if (await check().catch(() => false)) return
+		await Bun.sleep(50)
+	}
+	throw new Error(`${what} did not start within ${timeoutMs} ms`)
+}
+
+/** A Redis server on loopback without persistence, or undefined when redis-server is missing. */
+export async function startRedis(): Promise<Service | undefined> {
+	const binary = Bun.which('redis-server')
+	if (!binary) return undefined
+	const dir = mkdtempSync(join(tmpdir(), 'acme-redis-'))
+	const port = await freePort()
+	const child = Bun.spawn(
+		[
+			binary,
+			'--port',
+			String(port),
+			'--bind',
+			'127.0.0.1',
+			'--save',
+			'',
+			'--appendonly',
+			'no',
+			'--dir',
+			dir
+		],
+		{ stdout: 'ignore', stderr: 'inherit' }
+	)
+	const url = `redis://127.0.0.1:${port}`
+	await waitFor(async () => {
+		const client = new Bun.RedisClient(url)
+		try {
+			return (await client.send('PING', [])) === 'PONG'
+		} finally {
+			client.close()
+		}
+	}, 'redis-server')
+	return {
+		url,
+		async stop() {
+			child.kill()
+			await child.exited
+			rmSync(dir, { recursive: true, force: true })
+		}
+	}
+}
+
+function postgresBin(): string | undefined {
+	const root = '/usr/lib/postgresql'
+	if (!existsSync(root)) return undefined
+	const versions = readdirSync(root).sort((a, b) => Number(b) - Number(a))
+	for (const version of versions)
+		if (existsSync(join(root, version, 'bin', 'initdb'))) return join(root, version, 'bin')
+	return undefined
+}
+
+/**
+ * A PostgreSQL server on loopback with a database `acme` owned by user `acme` (trust
+ * authentication, loopback only), or undefined when PostgreSQL is not installed.
+ */
+export async function startPostgres(): Promise<Service | undefined> {
+	const bin = postgresBin()
+	if (!bin) return undefined
+	const dir = mkdtempSync(join(tmpdir(), 'acme-pg-'))
+	const data = join(dir, 'data')
+	// PostgreSQL refuses to run as root: run it as its own system user
+	const asRoot = userInfo().uid === 0
+	const run = (command: string[]) => (asRoot ? ['runuser', '-u', 'postgres', '--', ...command] : command)
+	if (asRoot)
+		chownSync(
+			dir,
+			Number(Bun.spawnSync(['id', '-u', 'postgres']).stdout.toString()),
+			Number(Bun.spawnSync(['id', '-g', 'postgres']).stdout.toString())
+		)
+	const init = Bun.spawnSync(
+		run([join(bin, 'initdb'), '-D', data, '-U', 'acme', '--auth=trust', '-E', 'UTF8']),
+		{
+			stdout: 'ignore',
+			stderr: 'pipe'
+		}
+	)
+	if (init.exitCode !== 0) throw new Error(`initdb failed: ${init.stderr.toString()}`)
+	const port = await freePort()
+	const server = Bun.spawn(
+		run([
+			join(bin, 'postgres'),
+			'-D',
+			data,
+			'-p',
+			String(port),
+			'-k',
+			dir,
+			'-c',
+			'listen_addresses=127.0.0.1',
+			'-c',
+			'fsync=off'
+		]),
+		{ stdout: 'ignore', stderr: 'ignore' }
+	)
+	const admin = `postgres://acme@127.0.0.1:${port}/postgres`
+	await waitFor(async () => {
+		const sql = new Bun.SQL(admin)
+		try {
+			await sql`SELECT 1`
+			return true
+		} finally {
+			await sql.close()
+		}
+	}, 'postgres')
+	const sql = new Bun.SQL(admin)
+	await sql`CREATE DATABASE acme`
+	await sql.close()
+	return {
+		url: `postgres://acme@127.0.0.1:${port}/acme`,
+		async stop() {
+			// runuser does not relay signals: ask pg_ctl for a fast shutdown
+			Bun.spawnSync(run([join(bin, 'pg_ctl'), '-D', data, '-m', 'fast', '-w', 'stop']), {
+				stdout: 'ignore',
+				stderr: 'ignore'
+			})
+			server.kill('SIGKILL')
+			await server.exited
+			rmSync(dir, { recursive: true, force: true })
+		}
+	}
+}
