@@ -134,7 +134,7 @@ async function withAcme<T>(values: Values, work: (acme: Awaited<ReturnType<typeo
 	try {
 		return await work(acme)
 	} finally {
-		acme.store.close()
+		await acme.store.close()
 	}
 }
 
@@ -150,7 +150,7 @@ async function userCommand(values: Values, [action, ...args]: string[]): Promise
 				expectArgs(args, 1, 'user')
 				const email = values.email as string | undefined
 				if (!email) return usage('user add requires --email EMAIL')
-				store.addUser(
+				await store.addUser(
 					login,
 					await auth.hashPassword(await readPassword()),
 					email,
@@ -160,21 +160,21 @@ async function userCommand(values: Values, [action, ...args]: string[]): Promise
 			}
 			case 'list':
 				expectArgs(args, 0, 'user')
-				for (const user of store.listUsers())
+				for (const user of await store.listUsers())
 					console.log(`${user.login}\t${user.email}\t${user.admin ? 'admin' : '-'}`)
 				return
 			case 'passwd':
 				expectArgs(args, 1, 'user')
-				store.setPassword(login, await auth.hashPassword(await readPassword()))
+				await store.setPassword(login, await auth.hashPassword(await readPassword()))
 				return console.log(`password changed: ${login}`)
 			case 'delete':
 				expectArgs(args, 1, 'user')
-				store.deleteUser(login)
+				await store.deleteUser(login)
 				return console.log(`user deleted: ${login}`)
 			case 'admin':
 				expectArgs(args, 2, 'user')
 				if (flag !== 'on' && flag !== 'off') usage(`user admin LOGIN takes on or off (got "${flag}")`)
-				store.setAdmin(login, flag === 'on')
+				await store.setAdmin(login, flag === 'on')
 				return console.log(`admin ${flag}: ${login}`)
 			default:
 				usage(`unknown user command: ${action ?? '(none)'}\n${HELP.user}`)
@@ -191,7 +191,7 @@ async function tokenCommand(values: Values, [action, ...args]: string[]): Promis
 	if (delayMinutes !== undefined && !(delayMinutes > 0))
 		usage(`--delay must be a positive number of minutes (got "${delayText}")`)
 	await withAcme(values, async ({ auth, store }) => {
-		if (!store.userExists(login)) throw new CliError(`no such user: ${login}`, 1)
+		if (!(await store.userExists(login))) throw new CliError(`no such user: ${login}`, 1)
 		console.log(await auth.createToken(login, { delayMinutes }))
 	})
 }

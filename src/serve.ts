@@ -32,7 +32,13 @@ export async function serve(options: ServeOptions): Promise<void> {
 		console.log(`acme ${version} listening on http://${hostname}:${server.port} (node transport)`)
 	} else {
 		// development: false, or an error escaping the error handler gets Bun's debug page, sources included
-		app.listen({ port, hostname, maxRequestBodySize: auth.settings.maxBody, development: false })
+		app.listen({
+			port,
+			hostname,
+			// above FSA_MAX_BODY, so that the framework answers the 413 in its own format
+			maxRequestBodySize: auth.settings.maxBody + 64 * 1024,
+			development: false
+		})
 		stop = async () => void (await app.stop())
 		console.log(`acme ${version} listening on http://${hostname}:${app.server?.port} (bun transport)`)
 	}
@@ -43,7 +49,7 @@ export async function serve(options: ServeOptions): Promise<void> {
 		stopping = true
 		console.log(`acme: ${signal} received, stopping`)
 		await stop()
-		store.close()
+		await store.close()
 		process.exit(0)
 	}
 	process.on('SIGTERM', () => void shutdown('SIGTERM'))

@@ -7,6 +7,9 @@ import type { AddressInfo } from 'node:net'
 import type { AnyElysia } from 'elysia'
 import { setClientAddress } from './auth'
 
+/** What the framework adds to every response, for the answers this transport makes itself. */
+const NOSNIFF = { 'x-content-type-options': 'nosniff' }
+
 async function readBody(message: IncomingMessage, maxBytes: number): Promise<Buffer | 'too large'> {
 	const chunks: Buffer[] = []
 	let size = 0
@@ -34,7 +37,7 @@ async function respond(
 ): Promise<void> {
 	const body = await readBody(message, maxBytes)
 	if (body === 'too large') {
-		reply.writeHead(413, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' })
+		reply.writeHead(413, { 'content-type': 'text/plain; charset=utf-8', connection: 'close', ...NOSNIFF })
 		reply.end('request body too large')
 		message.destroy()
 		return
@@ -46,7 +49,7 @@ async function respond(
 	try {
 		url = new URL(target.startsWith('/') ? origin + target : target)
 	} catch {
-		reply.writeHead(400, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' })
+		reply.writeHead(400, { 'content-type': 'text/plain; charset=utf-8', connection: 'close', ...NOSNIFF })
 		reply.end('invalid request target')
 		return
 	}
@@ -78,7 +81,8 @@ export function serveWithNode(
 	const server = createServer((message, reply) => {
 		respond(app, message, reply, origin, maxBytes).catch((error) => {
 			console.error('node transport error:', error)
-			if (!reply.headersSent) reply.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' })
+			if (!reply.headersSent)
+				reply.writeHead(500, { 'content-type': 'text/plain; charset=utf-8', ...NOSNIFF })
 			reply.end('internal error')
 		})
 	})

@@ -101,7 +101,7 @@ describe('acme user and token commands', () => {
 				user: 'calvin'
 			})
 		} finally {
-			store.close()
+			await store.close()
 		}
 		expect(acme(db(), ['token', 'create', 'nobody'])).toMatchObject({
 			code: 1,
@@ -138,7 +138,7 @@ describe('a running service sees command line changes at once', () => {
 			expect(acme(db, ['user', 'delete', 'calvin']).code).toBe(0)
 			expect((await call(app, 'GET', '/hello-me', { basic: ['calvin', 'Tiger22'] })).status).toBe(401)
 		} finally {
-			store.close()
+			await store.close()
 		}
 	})
 })

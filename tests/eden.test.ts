@@ -35,7 +35,7 @@ describe('an Eden Treaty client of Acme', () => {
 			// @ts-expect-error: no such route, a type error for clients
 			expect(api.nowhere).toBeDefined()
 		} finally {
-			store.close()
+			await store.close()
 		}
 	})
 })

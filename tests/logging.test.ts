@@ -64,7 +64,7 @@ describe('the request log', () => {
 			}
 			expect(records[3].error).toStartWith('parameter "li"')
 		} finally {
-			store.close()
+			await store.close()
 		}
 	})
 
@@ -90,7 +90,7 @@ describe('the request log', () => {
 				expect(line).not.toContain(token)
 			}
 		} finally {
-			store.close()
+			await store.close()
 		}
 	})
 

@@ -10,8 +10,8 @@ import { call, FAST_PASSWORDS } from './helpers'
 const SECRET = { FSA_TOKEN_SECRET: 'some-good-and-long-secret-for-token-signature' }
 const stores: { close(): void }[] = []
 
-afterEach(() => {
-	for (const store of stores.splice(0)) store.close()
+afterEach(async () => {
+	for (const store of stores.splice(0)) await store.close()
 })
 
 async function acme(config: RawConfig = DEFAULT_CONFIG) {

@@ -10,10 +10,13 @@ export function registerHooks(auth: SimpleAuth, store: AcmeData): SimpleAuth {
 		.getUserPass((login) => store.getUserPass(login))
 		.userVersion((login) => store.userVersion(login))
 		.groupCheck('admin', (login) => store.userIsAdmin(login))
-		.objectPerms('stuff', function stuffPermission(login: string, stuff: string, role: string | null) {
-			const owner = store.getStuffOwner(stuff)
-			if (owner === null) return null
-			if (role === 'owner') return owner === login
-			return false
-		})
+		.objectPerms(
+			'stuff',
+			async function stuffPermission(login: string, stuff: string, role: string | null) {
+				const owner = await store.getStuffOwner(stuff)
+				if (owner === null) return null
+				if (role === 'owner') return owner === login
+				return false
+			}
+		)
 }

@@ -20,8 +20,10 @@ export const DEFAULT_CONFIG: RawConfig = {
 
 export interface AcmeOptions {
 	config?: RawConfig
-	/** SQLite file, or ":memory:". @default ":memory:" */
+	/** A SQLite file, ":memory:", or a postgres:// URL. @default ":memory:" */
 	db?: string
+	/** PostgreSQL connections per instance. @default 10 */
+	poolSize?: number
 	/** Password of the admin user `acme`, created when absent. */
 	adminPassword?: string
 }
@@ -31,17 +33,17 @@ export interface AcmeOptions {
  * and the command line share.
  */
 export async function openAcme(options: AcmeOptions = {}) {
-	const store = new AcmeData(options.db ?? ':memory:')
+	const store = await AcmeData.open(options.db ?? ':memory:', { poolSize: options.poolSize })
 	try {
 		const config = { ...(options.config ?? DEFAULT_CONFIG) }
 		// tokens survive a restart: without a configured secret, keep one in the database
 		if (config.FSA_TOKEN_SECRET === undefined)
-			config.FSA_TOKEN_SECRET = store.initSetting(
+			config.FSA_TOKEN_SECRET = await store.initSetting(
 				'token_secret',
 				Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64url')
 			)
 		const auth = registerHooks(new SimpleAuth({ name: 'acme', config }), store)
-		if (options.adminPassword !== undefined && !store.userExists('acme')) {
+		if (options.adminPassword !== undefined && !(await store.userExists('acme'))) {
 			let hash: string
 			try {
 				hash = await auth.hashPassword(options.adminPassword)
@@ -49,11 +51,11 @@ export async function openAcme(options: AcmeOptions = {}) {
 				if (error instanceof ErrorResponse) throw new ConfigError(`ACME_PASS: ${error.message}`)
 				throw error
 			}
-			store.addUser('acme', hash, 'acme@acme.org', true)
+			await store.addUser('acme', hash, 'acme@acme.org', true)
 		}
 		return { auth, store }
 	} catch (error) {
-		store.close()
+		await store.close()
 		throw error
 	}
 }

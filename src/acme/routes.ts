@@ -100,10 +100,10 @@ export function createRoutes(auth: SimpleAuth, store: AcmeData) {
 	return routes
 		.get(
 			'/health',
-			({ set }) => {
+			async ({ set }) => {
 				set.headers['cache-control'] = 'no-store'
 				try {
-					store.ping()
+					await store.ping()
 					return { status: 'ok' }
 				} catch {
 					set.status = 503
@@ -116,8 +116,8 @@ export function createRoutes(auth: SimpleAuth, store: AcmeData) {
 		.get('/hello-me', ({ user }) => ({ msg: 'hello', user: login(user) }), { authz: 'AUTH' })
 		.post(
 			'/stuff',
-			({ user, args, set }) => {
-				store.addStuff(args.stuff, login(user), args.price)
+			async ({ user, args, set }) => {
+				await store.addStuff(args.stuff, login(user), args.price)
 				set.status = 201
 				return `stuff added: ${args.stuff}`
 			},
@@ -126,8 +126,8 @@ export function createRoutes(auth: SimpleAuth, store: AcmeData) {
 		.get('/stuff', ({ user }) => store.getUserStuff(login(user)), { authz: 'AUTH' })
 		.patch(
 			'/stuff/:sid',
-			({ params, args }) => {
-				store.changeStuff(params.sid, args.price)
+			async ({ params, args }) => {
+				await store.changeStuff(params.sid, args.price)
 				return `stuff changed: ${params.sid}`
 			},
 			{ authz: ['stuff', 'sid', 'owner'], args: t.Object({ price: t.Number() }) }
@@ -136,7 +136,7 @@ export function createRoutes(auth: SimpleAuth, store: AcmeData) {
 		.post(
 			'/user',
 			async ({ args, set }) => {
-				store.addUser(args.login, await auth.hashPassword(args.password), args.email, false)
+				await store.addUser(args.login, await auth.hashPassword(args.password), args.email, false)
 				set.status = 201
 				return `user added: ${args.login}`
 			},

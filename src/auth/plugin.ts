@@ -13,7 +13,7 @@ import { compileAuthz, type AuthzRule } from './authz'
 import { compileArgs, fillArgs } from './params'
 import { readBody } from './request'
 import { RequestState } from './state'
-import { isLoopback, setClientAddress, socketAddress } from './client'
+import { clientInfo, isLoopback, setClientAddress, socketAddress } from './client'
 import { readCookie } from './authn/token'
 import {
 	EarlyResponse,
@@ -227,7 +227,9 @@ export function simpleAuth(auth: SimpleAuth) {
 	}
 	routeCheckers.set(auth, checkRoutesOf)
 
-	const base = settings.cors.enabled ? new Elysia().use(cors(settings.cors.options)) : new Elysia()
+	// as flask-cors: credentials are not allowed unless FSA_CORS_OPTS says so
+	const corsOptions = { credentials: false, ...settings.cors.options }
+	const base = settings.cors.enabled ? new Elysia().use(cors(corsOptions)) : new Elysia()
 	return base.use(
 		new Elysia({ name: 'simple-auth', seed: settings.realm })
 			.decorate('auth', auth)
@@ -240,12 +242,12 @@ export function simpleAuth(auth: SimpleAuth) {
 					const address = server?.requestIP(request)?.address
 					if (address) setClientAddress(request, address)
 				}
-				if (settings.secure) {
-					const socket = socketAddress(request)
-					if (socket !== undefined && !isLoopback(socket)) {
-						const { secure } = new RequestState(request, settings.trustedProxies).client()
-						if (!secure) throw new ErrorResponse('insecure HTTP request denied', 403)
-					}
+				if (settings.secure && socketAddress(request) !== undefined) {
+					// the client, as a trusted proxy reports it: a loopback proxy forwarding plain
+					// HTTP from afar is refused like the remote client itself
+					const { address, secure } = clientInfo(request, settings.trustedProxies)
+					if (!secure && address !== undefined && !isLoopback(address))
+						throw new ErrorResponse('insecure HTTP request denied', 403)
 				}
 				if (lostGetBody(request)) throw new ErrorResponse(GET_BODY_MESSAGE, 400)
 				for (const hook of auth.hooks.beforeRequest) {

@@ -10,6 +10,8 @@ export interface RawBody {
 	text?: string
 	form?: FormData
 	error?: string
+	/** The status of `error`. @default 400 */
+	status?: number
 }
 
 /** One parameter as it came: strings from the query or form, or a value from a JSON body. */
@@ -68,10 +70,15 @@ export async function readBody(request: Request, contentType: string, maxBytes =
 		if (type === 'multipart/form-data')
 			return { contentType: type, form: (await request.formData()) as unknown as FormData }
 		bytes = await request.arrayBuffer()
-	} catch {
+	} catch (error) {
+		// Bun.serve stops a body past maxRequestBodySize (FSA_MAX_BODY) while it is read
+		if (/maxRequestBodySize/.test((error as Error)?.message ?? ''))
+			return { contentType: type, error: 'request body too large', status: 413 }
 		return { contentType: type, error: 'malformed request body' }
 	}
-	if (bytes.byteLength > maxBytes) throw new ErrorResponse('request body too large', 413)
+	// returned, not thrown: Elysia turns errors of its parsers into 400s
+	if (bytes.byteLength > maxBytes)
+		return { contentType: type, error: 'request body too large', status: 413 }
 	try {
 		return { contentType: type, text: utf8.decode(bytes) }
 	} catch {
@@ -90,7 +97,7 @@ export function mergeParams(url: string, body: RawBody | undefined): RequestPara
 		addAll(http, new URLSearchParams(url.slice(queryStart + 1)))
 	}
 	if (!body) return new RequestParams(http, null)
-	if (body.error) throw new ErrorResponse(body.error, 400)
+	if (body.error) throw new ErrorResponse(body.error, body.status ?? 400)
 	if (body.form) {
 		const merged = new Map(http)
 		const form = new Map<string, string[]>()

@@ -42,12 +42,17 @@ export class Throttle {
 		})
 	}
 
-	/**
-	 * Refuse (429) a login attempt from an address over its limits; the checks of the address
-	 * under way count as failures. An accepted attempt is under way until `guard` ends it.
-	 */
+	/** Refuse (429) a login attempt from an address over its limits. */
 	async check(login: string, address: string): Promise<void> {
-		if (!this.settings.enabled) return
+		if (await this.#admit(login, address)) this.#ended(address)
+	}
+
+	/**
+	 * `check`, where the checks of the address under way count as failures; an admitted attempt
+	 * is under way (true) until `#ended`.
+	 */
+	async #admit(login: string, address: string): Promise<boolean> {
+		if (!this.settings.enabled) return false
 		const addressKey = this.#addressKey(address)
 		const [byLogin, byAddress] = await Promise.all([
 			this.backend.counter(this.#loginKey(login, address)),
@@ -57,6 +62,7 @@ export class Throttle {
 		if (byLogin.count >= this.settings.perLogin) this.#refuse(byLogin.remainingMs)
 		if (byAddress.count + pending >= this.settings.perAddress) this.#refuse(byAddress.remainingMs)
 		this.#pending.set(addressKey, pending + 1)
+		return true
 	}
 
 	#ended(address: string): void {
@@ -80,7 +86,7 @@ export class Throttle {
 		this.#queues.set(loginKey, current)
 		try {
 			await previous
-			await this.check(login, address)
+			await this.#admit(login, address)
 			try {
 				await verify()
 			} catch (error) {

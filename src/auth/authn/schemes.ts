@@ -42,7 +42,9 @@ function paramsOf(input: AuthnInput): RequestParams {
 	try {
 		return input.params()
 	} catch (error) {
-		if (error instanceof ErrorResponse) throw new ErrorResponse(error.message, 401)
+		// a malformed body hides the credentials: 401; a body too large stays a 413
+		if (error instanceof ErrorResponse && error.status === 400)
+			throw new ErrorResponse(error.message, 401)
 		throw error
 	}
 }

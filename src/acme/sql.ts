@@ -1,0 +1,139 @@
+/**
+ * The two SQL engines Acme runs on, behind one small interface: SQLite (bun:sqlite, one
+ * machine) and PostgreSQL (Bun.sql, several instances). Queries use `$name` parameters on
+ * both; constraint errors are told apart the same way; migrations are versioned.
+ */
+import { Database, SQLiteError } from 'bun:sqlite'
+import { SQL } from 'bun'
+
+export type Params = Record<string, string | number | null>
+export type Constraint = 'unique' | 'foreign' | undefined
+
+export interface SqlDriver {
+	readonly dialect: 'sqlite' | 'postgres'
+	all<T>(sql: string, params?: Params): Promise<T[]>
+	/** Run a statement; resolves to the number of rows it changed. */
+	run(sql: string, params?: Params): Promise<number>
+	/** Which constraint an error broke, if any. */
+	constraint(error: unknown): Constraint
+	/** Apply the steps not applied yet, in order, once even when instances start together. */
+	migrate(steps: readonly string[]): Promise<void>
+	close(): Promise<void>
+}
+
+/**
+ * SQLite: WAL with synchronous=FULL (an acknowledged write survives a crash or a power loss),
+ * foreign keys on, and a busy timeout for concurrent writers.
+ */
+export class SqliteDriver implements SqlDriver {
+	readonly dialect = 'sqlite'
+	readonly db: Database
+
+	constructor(path: string) {
+		this.db = new Database(path, { create: true, strict: true })
+		this.db.run('PRAGMA journal_mode = WAL')
+		this.db.run('PRAGMA synchronous = FULL')
+		this.db.run('PRAGMA foreign_keys = ON')
+		this.db.run('PRAGMA busy_timeout = 5000')
+	}
+
+	async all<T>(sql: string, params: Params = {}): Promise<T[]> {
+		return this.db.query<T, Params>(sql).all(params)
+	}
+
+	async run(sql: string, params: Params = {}): Promise<number> {
+		return this.db.query<unknown, Params>(sql).run(params).changes
+	}
+
+	constraint(error: unknown): Constraint {
+		if (!(error instanceof SQLiteError)) return undefined
+		if (error.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || error.code === 'SQLITE_CONSTRAINT_UNIQUE')
+			return 'unique'
+		if (error.code === 'SQLITE_CONSTRAINT_FOREIGNKEY') return 'foreign'
+		return undefined
+	}
+
+	async migrate(steps: readonly string[]): Promise<void> {
+		const { user_version: version } = this.db
+			.query<{ user_version: number }, []>('PRAGMA user_version')
+			.get()!
+		this.db
+			.transaction(() => {
+				for (let index = version; index < steps.length; index++) this.db.run(steps[index])
+				this.db.run(`PRAGMA user_version = ${steps.length}`)
+			})
+			.immediate()
+	}
+
+	async close(): Promise<void> {
+		this.db.close()
+	}
+}
+
+/** PostgreSQL through Bun's built-in client, with a pool of `max` connections. */
+export class PostgresDriver implements SqlDriver {
+	readonly dialect = 'postgres'
+	readonly sql: SQL
+	readonly #texts = new Map<string, { text: string; names: string[] }>()
+
+	constructor(url: string, max = 10) {
+		this.sql = new SQL(url, { max })
+	}
+
+	/** `$name` parameters become PostgreSQL's `$1`, `$2`... once per query text. */
+	#compile(sql: string): { text: string; names: string[] } {
+		let compiled = this.#texts.get(sql)
+		if (!compiled) {
+			const names: string[] = []
+			const text = sql.replace(/\$([A-Za-z_]\w*)/g, (_match, name: string) => {
+				if (!names.includes(name)) names.push(name)
+				return `$${names.indexOf(name) + 1}`
+			})
+			this.#texts.set(sql, (compiled = { text, names }))
+		}
+		return compiled
+	}
+
+	async all<T>(sql: string, params: Params = {}): Promise<T[]> {
+		const { text, names } = this.#compile(sql)
+		return [
+			...(await this.sql.unsafe(
+				text,
+				names.map((name) => params[name])
+			))
+		] as T[]
+	}
+
+	async run(sql: string, params: Params = {}): Promise<number> {
+		const { text, names } = this.#compile(sql)
+		const result = await this.sql.unsafe(
+			text,
+			names.map((name) => params[name])
+		)
+		return (result as unknown as { count: number }).count
+	}
+
+	constraint(error: unknown): Constraint {
+		if (!(error instanceof SQL.PostgresError)) return undefined
+		if (error.errno === '23505') return 'unique'
+		if (error.errno === '23503') return 'foreign'
+		return undefined
+	}
+
+	async migrate(steps: readonly string[]): Promise<void> {
+		await this.sql.begin(async (tx) => {
+			// one instance migrates at a time; the others wait, then find nothing left to do
+			await tx`SELECT pg_advisory_xact_lock(7263)`
+			await tx`CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`
+			const [row] = await tx`SELECT version FROM schema_version`
+			const version = row ? (row.version as number) : 0
+			for (let index = version; index < steps.length; index++) await tx.unsafe(steps[index])
+			if (row) await tx`UPDATE schema_version SET version = ${steps.length}`
+			else await tx`INSERT INTO schema_version (version) VALUES (${steps.length})`
+		})
+	}
+
+	async close(): Promise<void> {
+		await this.sql.close()
+	}
+}

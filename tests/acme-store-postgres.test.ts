@@ -1,0 +1,4 @@
+import { acmeStoreSuite } from './acme-store-suite'
+import { postgresStore } from './stores'
+
+acmeStoreSuite(postgresStore())
