@@ -9,7 +9,7 @@ import { serve } from './serve'
 import { version } from '../package.json'
 
 const COMMON = `  --config FILE       TOML configuration of FSA_* directives (env ACME_CONFIG)
-  --db FILE           SQLite database file or :memory: (env ACME_DB, default acme.db)
+  --db DB             SQLite file, :memory:, or postgres:// URL (env ACME_DB, default acme.db)
   -h, --help          show this help`
 
 const HELP: Record<string, string> = {
@@ -49,7 +49,8 @@ options:
 ${COMMON}
 
 environment:
-  ACME_PASS           password of the admin user acme, created at start when absent`,
+  ACME_PASS           password of the admin user acme, created at start when absent
+  ACME_DB_POOL        PostgreSQL connections of this instance (default 10)`,
 	user: `usage: acme user add LOGIN --email EMAIL [--admin] | list | passwd LOGIN | delete LOGIN | admin LOGIN on|off
 
 Manages users; passwords are read from stdin (one line) and follow the configured rules.
@@ -170,6 +171,8 @@ async function userCommand(values: Values, [action, ...args]: string[]): Promise
 			case 'delete':
 				expectArgs(args, 1, 'user')
 				await store.deleteUser(login)
+				// with a shared cache (Redis), running instances refuse the user's tokens at once
+				await auth.revokeUser(login)
 				return console.log(`user deleted: ${login}`)
 			case 'admin':
 				expectArgs(args, 2, 'user')
@@ -212,7 +215,11 @@ async function serveCommand(values: Values, positionals: string[]): Promise<void
 	const transport = (values.transport as string | undefined) ?? 'bun'
 	if (transport !== 'bun' && transport !== 'node')
 		usage(`--transport must be bun or node (got "${transport}")`)
+	const poolText = process.env.ACME_DB_POOL ?? '10'
+	if (!/^[1-9]\d{0,3}$/.test(poolText))
+		usage(`ACME_DB_POOL must be a number of connections (got "${poolText}")`)
 	await serve({
+		poolSize: Number(poolText),
 		port,
 		hostname: (values.host as string | undefined) ?? '0.0.0.0',
 		transport: transport as 'bun' | 'node',

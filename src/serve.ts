@@ -15,13 +15,16 @@ export interface ServeOptions {
 	config: RawConfig | undefined
 	db: string
 	adminPassword: string | undefined
+	/** PostgreSQL connections of this instance. */
+	poolSize?: number
 }
 
 export async function serve(options: ServeOptions): Promise<void> {
 	const { app, store, auth } = await createAcme({
 		config: options.config,
 		db: options.db,
-		adminPassword: options.adminPassword
+		adminPassword: options.adminPassword,
+		poolSize: options.poolSize
 	})
 	auth.requestLog(stdoutLog(auth.settings.mode === 'prod'))
 	const { port, hostname } = options

@@ -66,6 +66,16 @@ export function createRoutes(auth: SimpleAuth, store: AcmeData) {
 				},
 				{ authz: 'AUTH', ...prefer('param') }
 			)
+	// logout: the token that authenticated this request is refused from now on, on every instance
+	if (enabled.includes('token'))
+		tokenRoutes.delete(
+			'/token',
+			async ({ fsa, set }) => {
+				await auth.revokeToken(fsa.token!, fsa.realm)
+				set.status = 204
+			},
+			{ authz: 'AUTH', authn: ['token'] }
+		)
 
 	const routes = new Elysia({ name: 'acme-routes' }).use(simpleAuth(auth))
 	let document: OpenApiDocument | undefined

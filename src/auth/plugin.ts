@@ -134,6 +134,7 @@ export function simpleAuth(auth: SimpleAuth) {
 			state.scheme = found.scheme
 			state.scopes = found.scopes ?? []
 			state.tokenExpires = found.expires
+			state.token = found.token
 			if (found.scheme === 'oauth') auth.checkScopes(rule.groups, state.scopes)
 			else await auth.checkGroups(found.user, rule.groups)
 		}

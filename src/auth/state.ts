@@ -20,6 +20,8 @@ export class RequestState implements AuthnInput {
 	scopes: string[] = []
 	/** When the token that authenticated the request expires (seconds since the epoch). */
 	tokenExpires: number | undefined
+	/** The token that authenticated the request, for a logout to revoke; never logged. */
+	token: string | undefined
 	#params: RequestParams | undefined
 	#paramsError: ErrorResponse | undefined
 	#client: ClientInfo | undefined

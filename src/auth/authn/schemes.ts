@@ -27,6 +27,8 @@ export interface Found {
 	scopes?: string[]
 	/** token schemes: when the token expires (seconds since the epoch). */
 	expires?: number
+	/** token schemes: the token itself (for a logout); never logged. */
+	token?: string
 }
 
 export type SchemeResult = Found | null
@@ -97,7 +99,7 @@ export async function tokenScheme(
 	} catch (error) {
 		throw withDetail(error, `token ${maskToken(token)}`)
 	}
-	return { user: identity.user, expires: identity.expires, scopes: identity.scopes ?? [] }
+	return { user: identity.user, expires: identity.expires, scopes: identity.scopes ?? [], token }
 }
 
 /** fake: the login from a parameter, for tests, accepted only from a loopback socket. */
