@@ -526,8 +526,9 @@ ${PUBLIC_PEM}'''
 		expect(me(await http('GET', signing.url('/hello-me'), { bearer: token }))).toEqual([200, 'acme'])
 	})
 
-	test('without it, no /token route, but tokens signed elsewhere are verified', async () => {
-		expect((await http('GET', verifying.url('/token'), { basic: ACME })).status).toBe(404)
+	test('without it, no token is issued (only the logout route), but tokens signed elsewhere are verified', async () => {
+		const issue = await http('GET', verifying.url('/token'), { basic: ACME })
+		expect([issue.status, issue.headers.get('allow')]).toEqual([405, 'DELETE'])
 		const token = await new SignJWT({})
 			.setProtectedHeader({ alg: 'ES256' })
 			.setSubject('acme')

@@ -38,6 +38,7 @@ const ROUTES = [
 	'patch /stuff/{sid}',
 	'get /token',
 	'post /token',
+	'delete /token',
 	'post /user',
 	'get /days',
 	'get /primes',
