@@ -137,8 +137,10 @@ describe('path parameters', () => {
 		expect(raw.text).toBe('parameter "name" both from path and request')
 	})
 
-	it('a path parameter is cast like others', async () => {
-		expect((await call(app(), 'GET', '/item/0x10')).json).toEqual({ id: 16 })
+	it('a path parameter is cast, from its canonical decimal spelling only', async () => {
+		expect((await call(app(), 'GET', '/item/16')).json).toEqual({ id: 16 })
+		for (const spelling of ['0x10', '016', '1.6e1', '%2016'])
+			expect((await call(app(), 'GET', `/item/${spelling}`)).status).toBe(400)
 		expect((await call(app(), 'GET', '/item/bad')).status).toBe(400)
 	})
 })

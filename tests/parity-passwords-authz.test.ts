@@ -281,7 +281,8 @@ describe('object permissions over several variables', () => {
 	it('passes typed values when the route declares them, after parameter checks', async () => {
 		seen.length = 0
 		const app = pairApp()
-		expect((await call(app, 'GET', '/typed/0x10/16', CALVIN)).json).toEqual({ a: 16, b: 16 })
+		expect((await call(app, 'GET', '/typed/16/16', CALVIN)).json).toEqual({ a: 16, b: 16 })
+		expect((await call(app, 'GET', '/typed/0x10/16', CALVIN)).status).toBe(400)
 		expect((await call(app, 'GET', '/typed/0/16', CALVIN)).status).toBe(404)
 		expect((await call(app, 'GET', '/typed/x/16', CALVIN)).status).toBe(400)
 		expect(seen).toEqual([

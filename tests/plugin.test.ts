@@ -147,8 +147,11 @@ describe('authorization', () => {
 		}
 	})
 
-	it('calls the object checker with typed ids and the mode', async () => {
-		await call(app(), 'GET', '/stuff/0x2', { ...HOBBES, query: { q: '0' } })
+	it('calls the object checker with typed ids and the mode, canonical path ids only', async () => {
+		await call(app(), 'GET', '/stuff/2', { ...HOBBES, query: { q: '0' } })
+		expect(seen).toEqual([[2, 'owner']])
+		// another spelling of 2 never reaches the object
+		expect((await call(app(), 'GET', '/stuff/0x2', { ...HOBBES, query: { q: '0' } })).status).toBe(400)
 		expect(seen).toEqual([[2, 'owner']])
 	})
 

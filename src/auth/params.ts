@@ -71,6 +71,8 @@ FormatRegistry.Set('date', (value) => {
 })
 
 const NUMBER_OR_BOOLEAN = T.Union([T.Number(), T.Boolean()])
+const NUMERIC_KINDS = new Set(['Integer', 'Number', 'Union'])
+const CANONICAL_NUMBER = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?$/
 const checks = new WeakMap<TSchema, TypeCheck<TSchema>>()
 
 /** A schema's compiled checker, compiled once. */
@@ -330,6 +332,18 @@ export function fillArgs(args: CompiledArgs | undefined, context: FillContext): 
 			fromPath !== undefined ? { from: 'http', values: [fromPath] } : request.get(param.name)
 		if (raw === undefined || (raw.from === 'json' && raw.value === undefined)) {
 			missing(param, values, errors)
+			continue
+		}
+		// a path id names one object: only its canonical decimal spelling may reach it
+		// (never 0x10, 1e3, " 1" or 01 for 16, 1000, 1 and 1)
+		if (
+			fromPath !== undefined &&
+			NUMERIC_KINDS.has(kindOf(param.schema)) &&
+			!CANONICAL_NUMBER.test(fromPath)
+		) {
+			errors.push(
+				`parameter "${param.name}" type error on ${show(fromPath, param.name)}, expected a decimal id`
+			)
 			continue
 		}
 		const converted = convert(param, raw)
