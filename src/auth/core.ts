@@ -1,15 +1,28 @@
 /**
- * The framework's logic, free of any HTTP server: settings, registered hooks, the
- * authentication chain, group and object permission checks, tokens and passwords.
+ * SimpleAuth, free of any HTTP server: the application registers its hooks here, and the
+ * authentication chain runs here; the checks and their caches are in checks.ts.
  */
-import { parseSettings, type RawConfig, type Scheme, type Settings } from './config'
+import { parseSettings, type RawConfig, type Scheme } from './config'
 import { ErrorResponse } from './errors'
-import { PasswordManager } from './passwords'
-import { TokenManager, type TokenIdentity } from './tokens'
-import { Cache } from './cache'
-import { Throttle } from './throttle'
-import type { Permission } from './authz'
+import { AuthChecks } from './checks'
 import type { CastFunction, SpecialFunction } from './params'
+import type {
+	AfterRequest,
+	Authenticated,
+	AuthenticationScheme,
+	BeforeExec,
+	BeforeRequest,
+	GetUserPass,
+	GroupCheck,
+	HeaderValue,
+	ObjectPermission,
+	PasswordCheck,
+	PasswordQuality,
+	PathCheck,
+	RequestLog,
+	UserInGroup,
+	UserVersion
+} from './types'
 import {
 	basicScheme,
 	fakeScheme,
@@ -17,77 +30,10 @@ import {
 	paramScheme,
 	tokenScheme,
 	type AuthnInput,
-	type Found,
 	type SchemeResult
 } from './authn/schemes'
 
-export type { AuthnInput } from './authn/schemes'
-
-type MaybePromise<T> = T | Promise<T>
-
-/** Returns the stored password hash of a login, or null when there is no such user. */
-export type GetUserPass = (login: string) => MaybePromise<string | null | undefined>
-/** Whether a user belongs to a group. */
-export type GroupCheck = (login: string) => MaybePromise<boolean>
-/** Whether a user belongs to a group, for any group. */
-export type UserInGroup = (login: string, group: string) => MaybePromise<boolean>
-/** true: allowed; false: 403; null or undefined: the object does not exist (404). */
-export type ObjectPermission = (
-	login: string,
-	...valuesThenMode: any[]
-) => MaybePromise<boolean | null | undefined>
-
-/**
- * A value that changes whenever a user's password, groups or permissions change (a counter,
- * a timestamp): cached facts about the user are used only while it stays the same.
- */
-export type UserVersion = (login: string) => MaybePromise<string | number | null | undefined>
-/** Whether a password is strong enough; may throw to say why not. */
-export type PasswordQuality = (password: string) => MaybePromise<boolean>
-/** An alternate password check (LDAP, recovery codes), tried when the stored hash does not match. */
-export type PasswordCheck = (login: string, password: string) => MaybePromise<boolean>
-/**
- * A custom authentication scheme: the login, or null when the request carries no
- * credentials of its kind; throw `ErrorResponse` (401) for bad ones.
- */
-export type AuthenticationScheme = (input: AuthnInput) => MaybePromise<string | null | undefined>
-/** Runs before routing; a Response returned ends the request (FSA_BEFORE_REQUEST). */
-export type BeforeRequest = (request: Request) => MaybePromise<Response | undefined | void>
-/** Runs on every response, which it may replace (FSA_AFTER_REQUEST). */
-export type AfterRequest = (response: Response, request: Request) => MaybePromise<Response | undefined | void>
-/** Runs after authentication, authorization and parameters, before the handler (`before_exec`). */
-export type BeforeExec = (
-	request: Request,
-	login: string | null,
-	schemes: readonly Scheme[]
-) => MaybePromise<Response | undefined | void>
-/** Checks a route at start; a message refuses it (FSA_PATH_CHECK). */
-export type PathCheck = (method: string, path: string) => string | undefined | null
-/** What happened to one request, for the request log; never a password, token or secret. */
-export interface RequestRecord {
-	/** ISO time of the end of the request. */
-	ts: string
-	reqid: string
-	method: string
-	path: string
-	status: number
-	/** Milliseconds from the request's arrival to its response. */
-	ms: number
-	user: string | null
-	scheme: string | null
-	/** Why the request failed (4xx, 5xx): the error message sent to the client. */
-	error?: string
-	/** Who tried, for failed authentications: the login, or the token masked to its last 4 characters. */
-	attempt?: string
-}
-/** Receives one record per request (the request log). */
-export type RequestLog = (record: RequestRecord) => void
-/** A header value computed for each response; undefined or empty adds nothing. */
-export type HeaderValue = string | ((response: Response, request: Request) => string | undefined | null)
-
-export interface Authenticated extends Found {
-	scheme: Scheme
-}
+export type * from './types'
 
 export interface SimpleAuthOptions {
 	/** The application name, default realm. @default "app" */
@@ -113,22 +59,8 @@ export function checkPath(method: string, path: string): string | undefined {
 		if (path.split(/[/-]/).includes(word)) return `method name "${word}" in path: ${method} ${path}`
 	return undefined
 }
-
-export class SimpleAuth {
-	readonly settings: Settings
-	readonly tokens: TokenManager
-	readonly passwords: PasswordManager
-	/** Password lookups, group checks, object permissions and token validations (FSA_CACHE). */
-	readonly cache: Cache
-	/** Counts failed password checks per login and address (FSA_THROTTLE). */
-	readonly throttle: Throttle
-	/** Keys the verified-credentials entries: they hold a keyed hash, never a password. */
-	readonly #credentialKey = crypto.getRandomValues(new Uint8Array(32))
-	#getUserPass: GetUserPass | undefined
-	#userInGroup: UserInGroup | undefined
+export class SimpleAuth extends AuthChecks {
 	#passwordQuality: PasswordQuality | undefined
-	#passwordCheck: PasswordCheck | undefined
-	#userVersion: UserVersion | undefined
 	readonly #custom: Record<string, AuthenticationScheme>
 	/** Hooks and registries the plugin reads; fill them before building routes. */
 	readonly hooks = {
@@ -143,39 +75,34 @@ export class SimpleAuth {
 		casts: new Map<string, CastFunction>(),
 		specials: new Map<string, SpecialFunction>()
 	}
-	readonly #groups = new Map<string, GroupCheck>()
-	readonly #domains = new Map<string, ObjectPermission>()
 
 	constructor(options: SimpleAuthOptions) {
-		this.#custom = { ...options.authentication }
-		this.settings = parseSettings(options.config, options.name, Object.keys(this.#custom))
-		this.tokens = new TokenManager(this.settings.token)
-		this.passwords = new PasswordManager(this.settings.password)
-		this.cache = new Cache(this.settings.cache)
-		this.throttle = new Throttle(this.settings.throttle, this.cache.backend, this.settings.cache.prefix)
+		const custom = { ...options.authentication }
+		super(parseSettings(options.config, options.name, Object.keys(custom)))
+		this.#custom = custom
 	}
 
 	/** Register the hook that returns a user's password hash (FlaskSimpleAuth's `get_user_pass`). */
 	getUserPass(hook: GetUserPass): this {
-		this.#getUserPass = hook
+		this.userPassHook = hook
 		return this
 	}
 
 	/** Register the checker of one group (FlaskSimpleAuth's `group_check`). */
 	groupCheck(group: string, hook: GroupCheck): this {
-		this.#groups.set(group, hook)
+		this.groupChecks.set(group, hook)
 		return this
 	}
 
 	/** Register a checker for every group without one of its own (`user_in_group`). */
 	userInGroup(hook: UserInGroup): this {
-		this.#userInGroup = hook
+		this.userInGroupHook = hook
 		return this
 	}
 
 	/** Register the object permission checker of a domain (`object_perms`). */
 	objectPerms(domain: string, hook: ObjectPermission): this {
-		this.#domains.set(domain, hook)
+		this.domainChecks.set(domain, hook)
 		return this
 	}
 
@@ -232,7 +159,7 @@ export class SimpleAuth {
 	 * another process (a CLI, another instance) is seen on the next request despite the caches.
 	 */
 	userVersion(hook: UserVersion): this {
-		this.#userVersion = hook
+		this.userVersionHook = hook
 		return this
 	}
 
@@ -244,7 +171,7 @@ export class SimpleAuth {
 
 	/** Register an alternate password check (`password_check`). */
 	passwordCheck(hook: PasswordCheck): this {
-		this.#passwordCheck = hook
+		this.passwordCheckHook = hook
 		return this
 	}
 
@@ -254,7 +181,7 @@ export class SimpleAuth {
 	 */
 	hasGroup(name: string): boolean {
 		const { authzGroups, authzScopes, auth } = this.settings
-		const checkable = this.#groups.has(name) || this.#userInGroup !== undefined
+		const checkable = this.groupChecks.has(name) || this.userInGroupHook !== undefined
 		const asGroup = checkable && (authzGroups.length === 0 || authzGroups.includes(name))
 		const asScope = auth.includes('oauth') && (authzScopes.length === 0 || authzScopes.includes(name))
 		return asGroup || asScope
@@ -262,11 +189,11 @@ export class SimpleAuth {
 
 	/** Whether something can check membership of a group (its own checker or the catch-all). */
 	hasCheckableGroup(name: string): boolean {
-		return this.#groups.has(name) || this.#userInGroup !== undefined
+		return this.groupChecks.has(name) || this.userInGroupHook !== undefined
 	}
 
 	hasDomain(domain: string): boolean {
-		return this.#domains.has(domain)
+		return this.domainChecks.has(domain)
 	}
 
 	/** Hash a password after checking FSA_PASSWORD_LENGTH and FSA_PASSWORD_RE (400 when weak). */
@@ -295,188 +222,6 @@ export class SimpleAuth {
 			options.delayMinutes,
 			options.scopes
 		)
-	}
-
-	/** The stored hash of a login; found hashes are cached, unknown users are not (they may be created). */
-	async #storedHash(login: string, version: unknown): Promise<unknown> {
-		const key = this.cache.key('u', login, version)
-		const cached = await this.cache.get(key)
-		if (cached !== undefined) return cached
-		let stored: unknown
-		try {
-			stored = await this.#getUserPass!(login)
-		} catch (error) {
-			if (error instanceof ErrorResponse) throw error
-			console.error('get_user_pass failed:', error)
-			throw new ErrorResponse('internal error in get_user_pass', this.settings.serverError)
-		}
-		if (typeof stored === 'string' && stored !== '') await this.cache.set(key, stored)
-		return stored
-	}
-
-	/**
-	 * The user's version (`userVersion` hook): part of the key of every cached fact about the
-	 * user, so that a change made elsewhere is seen at once.
-	 */
-	async #versionOf(login: string): Promise<unknown> {
-		if (!this.#userVersion) return null
-		try {
-			return (await this.#userVersion(login)) ?? null
-		} catch (error) {
-			if (error instanceof ErrorResponse) throw error
-			console.error('user_version failed:', error)
-			throw new ErrorResponse('internal error in user_version', this.settings.serverError)
-		}
-	}
-
-	#credentialsKey(login: string, version: unknown, password: string, stored: string): string {
-		const digest = new Bun.CryptoHasher('sha256', this.#credentialKey)
-			.update(`${login}\0${password}\0${stored}`)
-			.digest('base64url')
-		return this.cache.key('v', login, version, digest)
-	}
-
-	/**
-	 * Check a login and password against the stored hash; throws 401 when they do not match,
-	 * 429 when this login or address failed too often (checked before any hashing).
-	 * @param address the client's address, for throttling
-	 */
-	async checkUserPassword(login: string, password: string, address = 'unknown'): Promise<void> {
-		await this.throttle.guard(login, address, () => this.#verifyUserPassword(login, password))
-	}
-
-	async #verifyUserPassword(login: string, password: string): Promise<void> {
-		if (!this.#getUserPass)
-			throw new ErrorResponse(
-				'no get_user_pass hook for password authentication',
-				this.settings.serverError
-			)
-		const version = await this.#versionOf(login)
-		const stored = await this.#storedHash(login, version)
-		if (stored === null || stored === undefined || stored === '') {
-			if (await this.#alternateCheck(login, password)) return
-			await this.passwords.verifyNothing(password)
-			throw new ErrorResponse('invalid user or password', 401)
-		}
-		if (typeof stored !== 'string')
-			throw new ErrorResponse('internal error with get_user_pass', this.settings.serverError)
-		const remember = this.settings.passwordCache && this.cache.enabled
-		const key = remember ? this.#credentialsKey(login, version, password, stored) : ''
-		if (remember && (await this.cache.get(key)) === true) return
-		if (!(await this.passwords.verify(password, stored))) {
-			if (await this.#alternateCheck(login, password)) return
-			throw new ErrorResponse('invalid user or password', 401)
-		}
-		if (remember) await this.cache.set(key, true)
-	}
-
-	/** The alternate password check; its failures count as a mismatch, its ErrorResponses pass. */
-	async #alternateCheck(login: string, password: string): Promise<boolean> {
-		if (!this.#passwordCheck) return false
-		try {
-			return (await this.#passwordCheck(login, password)) === true
-		} catch (error) {
-			if (error instanceof ErrorResponse) throw error
-			console.error('password_check failed:', error)
-			return false
-		}
-	}
-
-	/** Verify a token, through the cache; a cached token's expiry is checked again. */
-	async verifyToken(token: string, realm: string): Promise<TokenIdentity> {
-		const key = this.cache.key('t', token, realm)
-		const cached = (await this.cache.get(key)) as TokenIdentity | undefined
-		if (cached !== undefined) {
-			if (Date.now() / 1000 - this.settings.token.graceMinutes * 60 > cached.expires) {
-				await this.cache.delete(key)
-				throw new ErrorResponse('expired auth token', 401)
-			}
-			await this.#checkNotRevoked(token, cached)
-			return cached
-		}
-		const identity = await this.tokens.verify(token, realm)
-		await this.#checkNotRevoked(token, identity)
-		await this.cache.set(key, identity)
-		return identity
-	}
-
-	/** Forget every cached entry (FlaskSimpleAuth's `clear_caches`). */
-	clearCaches(): Promise<void> {
-		return this.cache.clear()
-	}
-
-	/** Forget a user's cached password hash and verified credentials. */
-	async passwordUncache(user: string): Promise<boolean> {
-		return (
-			(await this.cache.deleteUserEntries('u', user)) +
-				(await this.cache.deleteUserEntries('v', user)) >
-			0
-		)
-	}
-
-	/** Forget a cached token validation. */
-	tokenUncache(token: string, realm = this.settings.realm): Promise<boolean> {
-		return this.cache.delete(this.cache.key('t', token, realm))
-	}
-
-	/** Forget a cached group check. */
-	async groupUncache(user: string, group: string): Promise<boolean> {
-		return (await this.cache.deleteUserEntries('c', user, [group])) > 0
-	}
-
-	/** Forget a cached object permission. */
-	async objectPermsUncache(
-		domain: string,
-		user: string,
-		values: unknown[],
-		mode: string | null = null
-	): Promise<boolean> {
-		return (await this.cache.deleteUserEntries('p', user, [domain, values, mode])) > 0
-	}
-
-	/** Forget everything cached about a user: password, credentials, groups, permissions. Returns how many entries. */
-	async authUncache(user: string): Promise<number> {
-		let count = 0
-		for (const kind of ['u', 'v', 'c', 'p']) count += await this.cache.deleteUserEntries(kind, user)
-		return count
-	}
-
-	#revokedTokenKey(token: string): string {
-		return this.cache.key('r', new Bun.CryptoHasher('sha256').update(token).digest('base64url'))
-	}
-
-	/**
-	 * Refuse a token from now until it expires (a logout). Tokens are otherwise stateless: this
-	 * list lives in the cache's backend, shared by every instance when it is Redis.
-	 */
-	async revokeToken(token: string, realm = this.settings.realm): Promise<void> {
-		const identity = await this.tokens.verify(token, realm)
-		const seconds = identity.expires - Date.now() / 1000 + this.settings.token.graceMinutes * 60
-		if (seconds > 0) await this.cache.backend.set(this.#revokedTokenKey(token), true, seconds)
-	}
-
-	/** Refuse every token of a user issued until now (a deleted or compromised account). */
-	async revokeUser(login: string): Promise<void> {
-		const { delayMinutes, graceMinutes } = this.settings.token
-		const now = Date.now() / 1000
-		await this.cache.backend.set(this.cache.key('R', login), now, (delayMinutes + graceMinutes) * 60 + 1)
-	}
-
-	/** Throw 401 when a verified token was revoked, or its user no longer exists. */
-	async #checkNotRevoked(token: string, identity: TokenIdentity): Promise<void> {
-		const [revoked, revokedBefore, version] = await Promise.all([
-			this.cache.backend.get(this.#revokedTokenKey(token)),
-			this.cache.backend.get(this.cache.key('R', identity.user)),
-			this.#userVersion ? this.#versionOf(identity.user) : 'no version hook'
-		])
-		if (revoked === true) throw new ErrorResponse('revoked auth token', 401)
-		// a token issued before the user's revocation expires before revocation time + delay
-		if (
-			typeof revokedBefore === 'number' &&
-			identity.expires <= revokedBefore + this.settings.token.delayMinutes * 60
-		)
-			throw new ErrorResponse('revoked auth token', 401)
-		if (version === null) throw new ErrorResponse('no such user for auth token', 401)
 	}
 
 	async #customScheme(name: string, input: AuthnInput): Promise<SchemeResult> {
@@ -543,83 +288,5 @@ export class SimpleAuth {
 			if (found !== null) return { ...found, scheme }
 		}
 		throw failure ?? new ErrorResponse('missing authentication', 401)
-	}
-
-	/** oauth: every scope the route names must be in the token; 403 for the first missing. */
-	checkScopes(scopes: readonly string[], granted: readonly string[]): void {
-		for (const scope of scopes)
-			if (!granted.includes(scope)) throw new ErrorResponse(`missing permission "${scope}"`, 403)
-	}
-
-	/** Check every group of a route; 403 for the first the user is not in. */
-	async checkGroups(user: string, groups: readonly string[]): Promise<void> {
-		if (groups.length === 0) return
-		const version = await this.#versionOf(user)
-		for (const group of groups) {
-			const key = this.cache.key('c', user, version, group)
-			const cached = await this.cache.get(key)
-			if (cached === true) continue
-			if (cached === false) throw new ErrorResponse(`not in group "${group}"`, 403)
-			const own = this.#groups.get(group) ?? this.#userInGroup
-			// an oauth scope reached by another scheme: nothing can grant it
-			if (!own) throw new ErrorResponse(`not in group "${group}"`, 403)
-			let allowed: unknown
-			try {
-				allowed = await own(user, group)
-			} catch (error) {
-				if (error instanceof ErrorResponse) throw error
-				console.error(`group check for ${group} failed:`, error)
-				throw new ErrorResponse(
-					`internal error while checking group ${group}`,
-					this.settings.serverError
-				)
-			}
-			if (typeof allowed !== 'boolean')
-				throw new ErrorResponse(
-					`internal error in group check for ${group}`,
-					this.settings.serverError
-				)
-			await this.cache.set(key, allowed)
-			if (!allowed) throw new ErrorResponse(`not in group "${group}"`, 403)
-		}
-	}
-
-	/** Check object permissions: null means no such object (FSA_NOT_FOUND_ERROR), false 403. */
-	async checkPermission(user: string, permission: Permission, values: unknown[]): Promise<void> {
-		const key = this.cache.key(
-			'p',
-			user,
-			await this.#versionOf(user),
-			permission.domain,
-			values,
-			permission.mode
-		)
-		const cached = await this.cache.get(key)
-		if (cached === true) return
-		if (cached === false)
-			throw new ErrorResponse(
-				`permission denied on ${permission.domain} (${permission.mode ?? 'none'})`,
-				403
-			)
-		const checker = this.#domains.get(permission.domain)!
-		let allowed: unknown
-		try {
-			allowed = await checker(user, ...values, permission.mode)
-		} catch (error) {
-			if (error instanceof ErrorResponse) throw error
-			console.error(`permission check on ${permission.domain} failed:`, error)
-			throw new ErrorResponse('internal error in permission check', this.settings.serverError)
-		}
-		if (allowed === null || allowed === undefined)
-			throw new ErrorResponse('object not found', this.settings.notFoundError)
-		if (typeof allowed !== 'boolean')
-			throw new ErrorResponse('internal error with permission check', this.settings.serverError)
-		// a missing object is not cached: it may be created at any time
-		await this.cache.set(key, allowed)
-		if (!allowed)
-			throw new ErrorResponse(
-				`permission denied on ${permission.domain} (${permission.mode ?? 'none'})`,
-				403
-			)
 	}
 }

@@ -1,0 +1,304 @@
+/**
+ * The checks behind authentication and authorization, with their caches: password
+ * verification (throttled), token validation and revocation, group and object permission
+ * checks, and FlaskSimpleAuth's uncache API. `SimpleAuth` adds the registration API.
+ */
+import type { Settings } from './config'
+import { ErrorResponse } from './errors'
+import { PasswordManager } from './passwords'
+import { TokenManager, type TokenIdentity } from './tokens'
+import { Cache } from './cache'
+import { Throttle } from './throttle'
+import type { Permission } from './authz'
+import type {
+	GetUserPass,
+	GroupCheck,
+	ObjectPermission,
+	PasswordCheck,
+	UserInGroup,
+	UserVersion
+} from './types'
+
+export abstract class AuthChecks {
+	readonly tokens: TokenManager
+	readonly passwords: PasswordManager
+	/** Password lookups, group checks, object permissions and token validations (FSA_CACHE). */
+	readonly cache: Cache
+	/** Counts failed password checks per login and address (FSA_THROTTLE). */
+	readonly throttle: Throttle
+	/** Keys the verified-credentials entries: they hold a keyed hash, never a password. */
+	readonly #credentialKey = crypto.getRandomValues(new Uint8Array(32))
+	protected userPassHook: GetUserPass | undefined
+	protected userInGroupHook: UserInGroup | undefined
+	protected passwordCheckHook: PasswordCheck | undefined
+	protected userVersionHook: UserVersion | undefined
+	protected readonly groupChecks = new Map<string, GroupCheck>()
+	protected readonly domainChecks = new Map<string, ObjectPermission>()
+
+	constructor(readonly settings: Settings) {
+		this.tokens = new TokenManager(settings.token)
+		this.passwords = new PasswordManager(settings.password)
+		this.cache = new Cache(settings.cache)
+		this.throttle = new Throttle(settings.throttle, this.cache.backend, settings.cache.prefix)
+	}
+
+	/** The stored hash of a login; found hashes are cached, unknown users are not (they may be created). */
+	async #storedHash(login: string, version: unknown): Promise<unknown> {
+		const key = this.cache.key('u', login, version)
+		const cached = await this.cache.get(key)
+		if (cached !== undefined) return cached
+		let stored: unknown
+		try {
+			stored = await this.userPassHook!(login)
+		} catch (error) {
+			if (error instanceof ErrorResponse) throw error
+			console.error('get_user_pass failed:', error)
+			throw new ErrorResponse('internal error in get_user_pass', this.settings.serverError)
+		}
+		if (typeof stored === 'string' && stored !== '') await this.cache.set(key, stored)
+		return stored
+	}
+
+	/**
+	 * The user's version (`userVersion` hook): part of the key of every cached fact about the
+	 * user, so that a change made elsewhere is seen at once.
+	 */
+	async #versionOf(login: string): Promise<unknown> {
+		if (!this.userVersionHook) return null
+		try {
+			return (await this.userVersionHook(login)) ?? null
+		} catch (error) {
+			if (error instanceof ErrorResponse) throw error
+			console.error('user_version failed:', error)
+			throw new ErrorResponse('internal error in user_version', this.settings.serverError)
+		}
+	}
+
+	#credentialsKey(login: string, version: unknown, password: string, stored: string): string {
+		const digest = new Bun.CryptoHasher('sha256', this.#credentialKey)
+			.update(`${login}\0${password}\0${stored}`)
+			.digest('base64url')
+		return this.cache.key('v', login, version, digest)
+	}
+
+	/**
+	 * Check a login and password against the stored hash; throws 401 when they do not match,
+	 * 429 when this login or address failed too often (checked before any hashing).
+	 * @param address the client's address, for throttling
+	 */
+	async checkUserPassword(login: string, password: string, address = 'unknown'): Promise<void> {
+		await this.throttle.guard(login, address, () => this.#verifyUserPassword(login, password))
+	}
+
+	async #verifyUserPassword(login: string, password: string): Promise<void> {
+		if (!this.userPassHook)
+			throw new ErrorResponse(
+				'no get_user_pass hook for password authentication',
+				this.settings.serverError
+			)
+		const version = await this.#versionOf(login)
+		const stored = await this.#storedHash(login, version)
+		if (stored === null || stored === undefined || stored === '') {
+			if (await this.#alternateCheck(login, password)) return
+			await this.passwords.verifyNothing(password)
+			throw new ErrorResponse('invalid user or password', 401)
+		}
+		if (typeof stored !== 'string')
+			throw new ErrorResponse('internal error with get_user_pass', this.settings.serverError)
+		const remember = this.settings.passwordCache && this.cache.enabled
+		const key = remember ? this.#credentialsKey(login, version, password, stored) : ''
+		if (remember && (await this.cache.get(key)) === true) return
+		if (!(await this.passwords.verify(password, stored))) {
+			if (await this.#alternateCheck(login, password)) return
+			throw new ErrorResponse('invalid user or password', 401)
+		}
+		if (remember) await this.cache.set(key, true)
+	}
+
+	/** The alternate password check; its failures count as a mismatch, its ErrorResponses pass. */
+	async #alternateCheck(login: string, password: string): Promise<boolean> {
+		if (!this.passwordCheckHook) return false
+		try {
+			return (await this.passwordCheckHook(login, password)) === true
+		} catch (error) {
+			if (error instanceof ErrorResponse) throw error
+			console.error('password_check failed:', error)
+			return false
+		}
+	}
+
+	/** Verify a token, through the cache; a cached token's expiry is checked again. */
+	async verifyToken(token: string, realm: string): Promise<TokenIdentity> {
+		const key = this.cache.key('t', token, realm)
+		const cached = (await this.cache.get(key)) as TokenIdentity | undefined
+		if (cached !== undefined) {
+			if (Date.now() / 1000 - this.settings.token.graceMinutes * 60 > cached.expires) {
+				await this.cache.delete(key)
+				throw new ErrorResponse('expired auth token', 401)
+			}
+			await this.#checkNotRevoked(token, cached)
+			return cached
+		}
+		const identity = await this.tokens.verify(token, realm)
+		await this.#checkNotRevoked(token, identity)
+		await this.cache.set(key, identity)
+		return identity
+	}
+
+	/** Forget every cached entry (FlaskSimpleAuth's `clear_caches`). */
+	clearCaches(): Promise<void> {
+		return this.cache.clear()
+	}
+
+	/** Forget a user's cached password hash and verified credentials. */
+	async passwordUncache(user: string): Promise<boolean> {
+		return (
+			(await this.cache.deleteUserEntries('u', user)) +
+				(await this.cache.deleteUserEntries('v', user)) >
+			0
+		)
+	}
+
+	/** Forget a cached token validation. */
+	tokenUncache(token: string, realm = this.settings.realm): Promise<boolean> {
+		return this.cache.delete(this.cache.key('t', token, realm))
+	}
+
+	/** Forget a cached group check. */
+	async groupUncache(user: string, group: string): Promise<boolean> {
+		return (await this.cache.deleteUserEntries('c', user, [group])) > 0
+	}
+
+	/** Forget a cached object permission. */
+	async objectPermsUncache(
+		domain: string,
+		user: string,
+		values: unknown[],
+		mode: string | null = null
+	): Promise<boolean> {
+		return (await this.cache.deleteUserEntries('p', user, [domain, values, mode])) > 0
+	}
+
+	/** Forget everything cached about a user: password, credentials, groups, permissions. Returns how many entries. */
+	async authUncache(user: string): Promise<number> {
+		let count = 0
+		for (const kind of ['u', 'v', 'c', 'p']) count += await this.cache.deleteUserEntries(kind, user)
+		return count
+	}
+
+	#revokedTokenKey(token: string): string {
+		return this.cache.key('r', new Bun.CryptoHasher('sha256').update(token).digest('base64url'))
+	}
+
+	/**
+	 * Refuse a token from now until it expires (a logout). Tokens are otherwise stateless: this
+	 * list lives in the cache's backend, shared by every instance when it is Redis.
+	 */
+	async revokeToken(token: string, realm = this.settings.realm): Promise<void> {
+		const identity = await this.tokens.verify(token, realm)
+		const seconds = identity.expires - Date.now() / 1000 + this.settings.token.graceMinutes * 60
+		if (seconds > 0) await this.cache.backend.set(this.#revokedTokenKey(token), true, seconds)
+	}
+
+	/** Refuse every token of a user issued until now (a deleted or compromised account). */
+	async revokeUser(login: string): Promise<void> {
+		const { delayMinutes, graceMinutes } = this.settings.token
+		const now = Date.now() / 1000
+		await this.cache.backend.set(this.cache.key('R', login), now, (delayMinutes + graceMinutes) * 60 + 1)
+	}
+
+	/** Throw 401 when a verified token was revoked, or its user no longer exists. */
+	async #checkNotRevoked(token: string, identity: TokenIdentity): Promise<void> {
+		const [revoked, revokedBefore, version] = await Promise.all([
+			this.cache.backend.get(this.#revokedTokenKey(token)),
+			this.cache.backend.get(this.cache.key('R', identity.user)),
+			this.userVersionHook ? this.#versionOf(identity.user) : 'no version hook'
+		])
+		if (revoked === true) throw new ErrorResponse('revoked auth token', 401)
+		// a token issued before the user's revocation expires before revocation time + delay
+		if (
+			typeof revokedBefore === 'number' &&
+			identity.expires <= revokedBefore + this.settings.token.delayMinutes * 60
+		)
+			throw new ErrorResponse('revoked auth token', 401)
+		if (version === null) throw new ErrorResponse('no such user for auth token', 401)
+	}
+
+	/** oauth: every scope the route names must be in the token; 403 for the first missing. */
+	checkScopes(scopes: readonly string[], granted: readonly string[]): void {
+		for (const scope of scopes)
+			if (!granted.includes(scope)) throw new ErrorResponse(`missing permission "${scope}"`, 403)
+	}
+
+	/** Check every group of a route; 403 for the first the user is not in. */
+	async checkGroups(user: string, groups: readonly string[]): Promise<void> {
+		if (groups.length === 0) return
+		const version = await this.#versionOf(user)
+		for (const group of groups) {
+			const key = this.cache.key('c', user, version, group)
+			const cached = await this.cache.get(key)
+			if (cached === true) continue
+			if (cached === false) throw new ErrorResponse(`not in group "${group}"`, 403)
+			const own = this.groupChecks.get(group) ?? this.userInGroupHook
+			// an oauth scope reached by another scheme: nothing can grant it
+			if (!own) throw new ErrorResponse(`not in group "${group}"`, 403)
+			let allowed: unknown
+			try {
+				allowed = await own(user, group)
+			} catch (error) {
+				if (error instanceof ErrorResponse) throw error
+				console.error(`group check for ${group} failed:`, error)
+				throw new ErrorResponse(
+					`internal error while checking group ${group}`,
+					this.settings.serverError
+				)
+			}
+			if (typeof allowed !== 'boolean')
+				throw new ErrorResponse(
+					`internal error in group check for ${group}`,
+					this.settings.serverError
+				)
+			await this.cache.set(key, allowed)
+			if (!allowed) throw new ErrorResponse(`not in group "${group}"`, 403)
+		}
+	}
+
+	/** Check object permissions: null means no such object (FSA_NOT_FOUND_ERROR), false 403. */
+	async checkPermission(user: string, permission: Permission, values: unknown[]): Promise<void> {
+		const key = this.cache.key(
+			'p',
+			user,
+			await this.#versionOf(user),
+			permission.domain,
+			values,
+			permission.mode
+		)
+		const cached = await this.cache.get(key)
+		if (cached === true) return
+		if (cached === false)
+			throw new ErrorResponse(
+				`permission denied on ${permission.domain} (${permission.mode ?? 'none'})`,
+				403
+			)
+		const checker = this.domainChecks.get(permission.domain)!
+		let allowed: unknown
+		try {
+			allowed = await checker(user, ...values, permission.mode)
+		} catch (error) {
+			if (error instanceof ErrorResponse) throw error
+			console.error(`permission check on ${permission.domain} failed:`, error)
+			throw new ErrorResponse('internal error in permission check', this.settings.serverError)
+		}
+		if (allowed === null || allowed === undefined)
+			throw new ErrorResponse('object not found', this.settings.notFoundError)
+		if (typeof allowed !== 'boolean')
+			throw new ErrorResponse('internal error with permission check', this.settings.serverError)
+		// a missing object is not cached: it may be created at any time
+		await this.cache.set(key, allowed)
+		if (!allowed)
+			throw new ErrorResponse(
+				`permission denied on ${permission.domain} (${permission.mode ?? 'none'})`,
+				403
+			)
+	}
+}
