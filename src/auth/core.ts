@@ -59,6 +59,16 @@ export function checkPath(method: string, path: string): string | undefined {
 		if (path.split(/[/-]/).includes(word)) return `method name "${word}" in path: ${method} ${path}`
 	return undefined
 }
+/**
+ * FlaskSimpleAuth for Elysia: holds the configuration (FSA_* directives) and the
+ * application's hooks; `simpleAuth(auth)` turns it into the Elysia plugin. Register hooks
+ * before building routes: routes check at registration that their groups and domains exist.
+ * @example
+ * const auth = new SimpleAuth({ name: 'shop', config: { FSA_AUTH: ['token', 'basic', 'none'] } })
+ *   .getUserPass((login) => db.passwordHash(login))
+ *   .groupCheck('admin', (login) => db.isAdmin(login))
+ * const app = new Elysia().use(simpleAuth(auth)).get('/me', ({ user }) => user, { authz: 'AUTH' })
+ */
 export class SimpleAuth extends AuthChecks {
 	#passwordQuality: PasswordQuality | undefined
 	readonly #custom: Record<string, AuthenticationScheme>
@@ -82,7 +92,11 @@ export class SimpleAuth extends AuthChecks {
 		this.#custom = custom
 	}
 
-	/** Register the hook that returns a user's password hash (FlaskSimpleAuth's `get_user_pass`). */
+	/**
+	 * Register the hook that returns a user's password hash, or null for no such user
+	 * (FlaskSimpleAuth's `get_user_pass`); required by the basic and param schemes.
+	 * @example auth.getUserPass(async (login) => (await db.user(login))?.hash ?? null)
+	 */
 	getUserPass(hook: GetUserPass): this {
 		this.userPassHook = hook
 		return this
@@ -100,7 +114,12 @@ export class SimpleAuth extends AuthChecks {
 		return this
 	}
 
-	/** Register the object permission checker of a domain (`object_perms`). */
+	/**
+	 * Register the object permission checker of a domain (`object_perms`), called with the
+	 * login, the values of the route's variables, then the mode: true allows, false is a 403,
+	 * null a 404 (FSA_NOT_FOUND_ERROR).
+	 * @example auth.objectPerms('stuff', async (login, sid, mode) => (await db.owner(sid)) ?? null)
+	 */
 	objectPerms(domain: string, hook: ObjectPermission): this {
 		this.domainChecks.set(domain, hook)
 		return this
@@ -211,7 +230,11 @@ export class SimpleAuth extends AuthChecks {
 		return this.passwords.hash(password, false)
 	}
 
-	/** Create a token for a user (FlaskSimpleAuth's `create_token`). */
+	/**
+	 * Create a token for a user (FlaskSimpleAuth's `create_token`): fsa or JWT by
+	 * FSA_TOKEN_TYPE, valid FSA_TOKEN_DELAY minutes unless `delayMinutes` says otherwise.
+	 * @example const token = await auth.createToken(user, { delayMinutes: 10 })
+	 */
 	createToken(
 		user: string,
 		options: { realm?: string; delayMinutes?: number; scopes?: string[] } = {}
