@@ -26,7 +26,8 @@ export async function serve(options: ServeOptions): Promise<void> {
 		adminPassword: options.adminPassword,
 		poolSize: options.poolSize
 	})
-	auth.requestLog(stdoutLog(auth.settings.mode === 'prod'))
+	const log = stdoutLog(auth.settings.mode === 'prod')
+	auth.requestLog(log.write)
 	const { port, hostname } = options
 	let stop: () => Promise<void>
 	if (options.transport === 'node') {
@@ -52,6 +53,7 @@ export async function serve(options: ServeOptions): Promise<void> {
 		stopping = true
 		console.log(`acme: ${signal} received, stopping`)
 		await stop()
+		await log.flush()
 		await store.close()
 		process.exit(0)
 	}

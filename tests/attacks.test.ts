@@ -10,7 +10,9 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { createHmac, createSign, generateKeyPairSync } from 'node:crypto'
 import { join } from 'node:path'
 import { formatLimit, fsaSignature } from '../src/auth/tokens'
-import { AcmeBinary, Recorder, basicAuth, type Acme, type SendOptions } from './security-helpers'
+import { Binary, type HttpOptions, type Server } from './binary'
+import { basicHeader } from './helpers'
+import { Recorder } from './security-helpers'
 
 const ADMIN_PASS = 'Adm1n-Secr3t!x' // "acme:" and it make 19 bytes: base64 ends with "=="
 const SECRET = 'Tok3n-Secret-Of-The-Attack-Suite-42'
@@ -40,15 +42,15 @@ FSA_PASSWORD_OPTS = { memory_cost = 64, time_cost = 1 }
 `
 const JWT_CONFIG = `${CONFIG}FSA_TOKEN_TYPE = "jwt"\nFSA_TOKEN_ISSUER = "${ISSUER}"\n`
 
-const binary = new AcmeBinary()
+const binary = new Binary('acme-security-')
 const client = new Recorder()
-let acme: Acme
-let jwtAcme: Acme
+let acme: Server
+let jwtAcme: Server
 /** Every token the suite saw, issued or forged with the real secret: never in a log. */
 const tokens: string[] = []
 
-const as = (login: string): [string, string] => [login, PASSWORDS[login]]
-const send = (method: string, path: string, options: SendOptions = {}, server = acme) =>
+const as = (login: string) => `${login}:${PASSWORDS[login]}`
+const send = (method: string, path: string, options: HttpOptions = {}, server = acme) =>
 	client.send(method, `${server.base}${path}`, options)
 const statuses = (answers: { status: number }[]) => answers.map((answer) => answer.status)
 function tally(values: number[]): Record<number, number> {
@@ -334,7 +336,7 @@ describe('JWT attacks (RFC 8725), on a binary with FSA_TOKEN_TYPE jwt', () => {
 	test('password spraying from one address: at most FSA_THROTTLE_ADDRESS (100) guesses are checked', async () => {
 		const spray = await Promise.all(
 			Array.from({ length: 130 }, (_, index) =>
-				send('GET', '/hello-me', { basic: [`user${index}`, WRONG] }, jwtAcme)
+				send('GET', '/hello-me', { basic: `user${index}:${WRONG}` }, jwtAcme)
 			)
 		)
 		const counts = tally(statuses(spray))
@@ -378,7 +380,10 @@ describe('IDOR: objects of others', () => {
 		// what fetch would normalise, sent as is: "%2e%2e" is no way out of /stuff/:sid, and
 		// dot segments resolve (RFC 3986) to a path whose object is still checked: 403, not 200
 		const body = JSON.stringify({ price: 0 })
-		const headers = [`Authorization: ${basicAuth(...as('alice'))}`, 'Content-Type: application/json']
+		const headers = [
+			`Authorization: ${basicHeader('alice', PASSWORDS.alice)}`,
+			'Content-Type: application/json'
+		]
 		const targets: [string, number[]][] = [
 			['/stuff/%2e%2e', [404]],
 			['/stuff/%2E%2E/', [404]],
@@ -584,7 +589,7 @@ describe('prototype pollution', () => {
 
 describe('SQL text in every parameter: stored or refused literally, never executed', () => {
 	test('as a login', async () => {
-		expect((await send('GET', '/hello-me', { basic: [SQL, PASSWORDS.alice] })).status).toBe(401)
+		expect((await send('GET', '/hello-me', { basic: `${SQL}:${PASSWORDS.alice}` })).status).toBe(401)
 		const param = `/hello-me?username=${encodeURIComponent(SQL)}&password=${encodeURIComponent(SQL)}`
 		expect((await send('GET', param)).status).toBe(401)
 		const json = { login: SQL, password: 'Sq1-Pw!', email: 'x@acme.example' }
@@ -652,8 +657,8 @@ describe('look-alike logins', () => {
 	})
 
 	test("a look-alike does not log in with the original's password", async () => {
-		expect((await send('GET', '/hello-me', { basic: ['\uff41cme', ADMIN_PASS] })).status).toBe(401)
-		expect((await send('GET', '/hello-me', { basic: ['\u0430cme', ADMIN_PASS] })).status).toBe(401)
+		expect((await send('GET', '/hello-me', { basic: `\uff41cme:${ADMIN_PASS}` })).status).toBe(401)
+		expect((await send('GET', '/hello-me', { basic: `\u0430cme:${ADMIN_PASS}` })).status).toBe(401)
 	})
 })
 
@@ -688,7 +693,7 @@ describe('brute force', () => {
 	test('11 wrong passwords, then the right one: 429 with Retry-After; another login still works', async () => {
 		const tries: number[] = []
 		for (let attempt = 0; attempt < 11; attempt++)
-			tries.push((await send('GET', '/hello-me', { basic: ['carol', `${WRONG}${attempt}`] })).status)
+			tries.push((await send('GET', '/hello-me', { basic: `carol:${WRONG}${attempt}` })).status)
 		expect(tries).toEqual([...Array(10).fill(401), 429])
 		const right = await send('GET', '/hello-me', { basic: as('carol') })
 		expect(right.status).toBe(429)
@@ -711,7 +716,7 @@ describe('brute force', () => {
 	test('30 parallel guesses: no more than 10 are checked', async () => {
 		const guesses = await Promise.all(
 			Array.from({ length: 30 }, (_, index) =>
-				send('GET', '/hello-me', { basic: ['dave', `${WRONG}${index}`] })
+				send('GET', '/hello-me', { basic: `dave:${WRONG}${index}` })
 			)
 		)
 		const counts = tally(statuses(guesses))
@@ -732,7 +737,7 @@ describe('tokens in use, and request ids', () => {
 			const patch = await send('PATCH', '/stuff/alice-ball', { bearer: token, json: { price: 0 } })
 			expect(patch.status).toBe(403)
 		}
-		const failed = await send('GET', '/hello-me', { basic: ['alice', WRONG] })
+		const failed = await send('GET', '/hello-me', { basic: `alice:${WRONG}` })
 		expect(failed.status).toBe(401)
 	})
 
@@ -749,7 +754,7 @@ describe('tokens in use, and request ids', () => {
 })
 
 describe('the node transport', () => {
-	let node: Acme
+	let node: Server
 	beforeAll(async () => {
 		node = await binary.start({
 			config: CONFIG,

@@ -1,12 +1,15 @@
 /**
- * Helpers for end-to-end tests of the compiled Acme executable: build it once into a
- * temporary directory, start it on a free port with a TOML configuration, talk to it over
- * fetch or curl, and stop it (SIGTERM, then SIGKILL after a bounded wait).
+ * The compiled Acme executable in tests: build it once into a temporary directory, start it
+ * on a free port with a TOML configuration, read what it prints while it runs (both pipes
+ * are drained all along, so that they never fill), talk to it over fetch, curl or a raw
+ * socket, and stop it with a signal (then SIGKILL after a bounded wait). Every wait is bounded.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Subprocess } from 'bun'
+import { parseJson, readResponse, type TestResponse } from './helpers'
 
 const ROOT = join(import.meta.dir, '..')
 /** Longest wait for anything the binary does: start, answer, stop. */
@@ -38,30 +41,77 @@ export function toml(config: Record<string, unknown>): string {
 		.join('')
 }
 
-export interface Server {
-	base: string
-	port: number
-	/** Send SIGTERM; resolves to the exit code and what the binary printed. */
-	stop(): Promise<{ code: number | null; stdout: string }>
-}
-
-export interface StartOptions {
-	/** The TOML text of the configuration file. */
-	config: string
-	/** SQLite file, default :memory: */
-	db?: string
-	/** Password of the admin `acme`; undefined creates no admin. */
-	pass?: string
-	host?: string
-	args?: string[]
-}
-
+/** How a run of the binary ended, and all it printed. */
 export interface Exit {
+	/** The exit code; null when a signal ended the process. */
 	code: number | null
 	stdout: string
 	stderr: string
-	/** Whether it had to be killed. */
+	/** Whether it had to be killed (SIGKILL) at the end of the wait. */
 	killed: boolean
+}
+
+/** A running binary. */
+export interface Server {
+	/** http://HOST:PORT, HOST as given to start. */
+	base: string
+	port: number
+	/** What the binary printed so far. */
+	stdout(): string
+	stderr(): string
+	/** Send `signal` and wait (bounded, then SIGKILL) for the exit: its code and all the output. */
+	stop(signal?: NodeJS.Signals): Promise<Exit>
+}
+
+export interface StartOptions {
+	/** The TOML text of the configuration file; undefined passes no --config. */
+	config?: string
+	/** SQLite file or PostgreSQL url, default :memory: */
+	db?: string
+	/** Password of the admin `acme`; undefined creates no admin. */
+	pass?: string
+	/** Default 127.0.0.1 */
+	host?: string
+	/** More arguments, after the others. */
+	args?: string[]
+}
+
+export interface ExecOptions {
+	/** ACME_PASS; undefined leaves it unset. */
+	pass?: string
+	/** Text on standard input; none (/dev/null) when undefined. */
+	stdin?: string
+	/** Longest wait for the exit before SIGKILL. */
+	waitMs?: number
+}
+
+/** A child process whose standard output and error are read as they come. */
+interface Child {
+	proc: Subprocess
+	stdout(): string
+	stderr(): string
+	/** Resolves when both pipes are at their end. */
+	drained: Promise<void>
+}
+
+/** The value of `promise`, or undefined if it takes more than `ms`. */
+async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+	let timer: Timer | undefined
+	try {
+		return await Promise.race([
+			promise,
+			new Promise<undefined>((resolve) => (timer = setTimeout(resolve, ms)))
+		])
+	} finally {
+		clearTimeout(timer)
+	}
+}
+
+/** Read a stream to its end as text, giving each piece to `add`. */
+async function drain(stream: ReadableStream<Uint8Array>, add: (text: string) => void): Promise<void> {
+	const decoder = new TextDecoder()
+	for await (const chunk of stream) add(decoder.decode(chunk, { stream: true }))
+	add(decoder.decode())
 }
 
 /** The compiled binary in a temporary directory, and the processes it runs. */
@@ -71,9 +121,10 @@ export class Binary {
 	readonly #running = new Set<Subprocess>()
 	#files = 0
 
-	constructor(prefix = 'acme-bin-') {
+	/** `path`: an executable to run instead of the one build() makes in the directory. */
+	constructor(prefix = 'acme-bin-', path?: string) {
 		this.dir = mkdtempSync(join(tmpdir(), prefix))
-		this.path = join(this.dir, 'acme')
+		this.path = path ?? join(this.dir, 'acme')
 	}
 
 	/** Build the binary (scripts/build.ts); throws with the build's output on failure. */
@@ -95,137 +146,129 @@ export class Binary {
 		return path
 	}
 
-	#command(options: StartOptions): string[] {
+	#arguments(options: StartOptions): string[] {
 		return [
-			this.path,
 			'--port',
 			'0',
 			'--host',
 			options.host ?? '127.0.0.1',
 			'--db',
 			options.db ?? ':memory:',
-			'--config',
-			this.file(options.config),
+			...(options.config === undefined ? [] : ['--config', this.file(options.config)]),
 			...(options.args ?? [])
 		]
 	}
 
-	/** Start the binary on a port the system chooses and wait until /hello answers. */
-	async start(options: StartOptions): Promise<Server> {
-		const proc = Bun.spawn(this.#command(options), {
-			env: environment(options.pass),
+	/** Start the binary with `args`, reading both its pipes all along. */
+	#spawn(args: string[], pass: string | undefined, stdin?: string): Child {
+		const proc = Bun.spawn([this.path, ...args], {
+			env: environment(pass),
+			stdin: stdin === undefined ? 'ignore' : new TextEncoder().encode(stdin),
 			stdout: 'pipe',
 			stderr: 'pipe'
 		})
 		this.#running.add(proc)
-		const reader = proc.stdout.getReader()
-		const decoder = new TextDecoder()
 		let stdout = ''
-		// the port is in the first line the binary prints; give up after WAIT_MS
-		const timer = setTimeout(() => proc.kill('SIGKILL'), WAIT_MS)
-		let match: RegExpMatchArray | null = null
-		try {
-			while (!(match = stdout.match(/listening on (http:\/\/\S+)/))) {
-				const chunk = await reader.read()
-				if (chunk.done) {
-					const stderr = await new Response(proc.stderr).text()
-					throw new Error(`acme did not start:\n${stdout}\n${stderr}`)
-				}
-				stdout += decoder.decode(chunk.value)
-			}
-		} catch (error) {
-			proc.kill('SIGKILL')
-			this.#running.delete(proc)
-			throw error
-		} finally {
-			clearTimeout(timer)
-		}
-		const listening = new URL(match[1])
-		const base = `http://${options.host ?? '127.0.0.1'}:${listening.port}`
-		// drain stdout (the request log) so that the pipe never fills
-		const drained = (async () => {
-			for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read())
-				stdout += decoder.decode(chunk.value)
-		})()
-		for (let attempt = 0; ; attempt++) {
-			const answer = await fetch(`${base}/hello`, { signal: AbortSignal.timeout(1000) }).then(
-				(res) => res.status,
-				() => 0
-			)
-			// anything but a network failure: some configurations refuse /hello
-			if (answer !== 0) break
-			if (attempt >= 50) {
-				proc.kill('SIGKILL')
-				throw new Error(`acme does not answer on ${base}/hello`)
-			}
-			await Bun.sleep(100)
-		}
-		const running = this.#running
-		return {
-			base,
-			port: Number(listening.port),
-			async stop() {
-				proc.kill('SIGTERM')
-				const killer = setTimeout(() => proc.kill('SIGKILL'), WAIT_MS)
-				const code = await proc.exited
-				clearTimeout(killer)
-				running.delete(proc)
-				await drained
-				return { code, stdout }
-			}
-		}
+		let stderr = ''
+		const drained = Promise.all([
+			drain(proc.stdout, (text) => (stdout += text)),
+			drain(proc.stderr, (text) => (stderr += text))
+		]).then(
+			() => undefined,
+			() => undefined // a pipe that fails has nothing more to give
+		)
+		return { proc, stdout: () => stdout, stderr: () => stderr, drained }
+	}
+
+	/** Wait for the exit, killing the process after `waitMs`, then for the end of its output. */
+	async #finish(child: Child, waitMs: number): Promise<Exit> {
+		let killed = false
+		const killer = setTimeout(() => {
+			killed = true
+			child.proc.kill('SIGKILL')
+		}, waitMs)
+		await child.proc.exited
+		clearTimeout(killer)
+		this.#running.delete(child.proc)
+		await within(child.drained, WAIT_MS)
+		return { code: child.proc.exitCode, stdout: child.stdout(), stderr: child.stderr(), killed }
 	}
 
 	/**
-	 * Run the binary with a configuration that should stop it at start; resolves when it
-	 * exits, or kills it after `waitMs`.
+	 * Start the binary on a port the system chooses (the port is in the "listening on" line it
+	 * prints) and wait until /hello answers, whatever the status: some configurations refuse it.
 	 */
-	async run(options: StartOptions, waitMs = 5000): Promise<Exit> {
-		const proc = Bun.spawn(this.#command(options), {
-			env: environment(options.pass),
-			stdout: 'pipe',
-			stderr: 'pipe'
-		})
-		this.#running.add(proc)
-		let killed = false
-		const timer = setTimeout(() => {
-			killed = true
-			proc.kill('SIGKILL')
-		}, waitMs)
-		const [code, stdout, stderr] = await Promise.all([
-			proc.exited,
-			new Response(proc.stdout).text(),
-			new Response(proc.stderr).text()
-		])
-		clearTimeout(timer)
-		this.#running.delete(proc)
-		return { code, stdout, stderr, killed }
+	async start(options: StartOptions): Promise<Server> {
+		const child = this.#spawn(this.#arguments(options), options.pass)
+		const failure = async (message: string) => {
+			child.proc.kill('SIGKILL')
+			const exit = await this.#finish(child, WAIT_MS)
+			return new Error(`${message}:\n${exit.stdout}\n${exit.stderr}`)
+		}
+		const deadline = Date.now() + WAIT_MS
+		let match: RegExpMatchArray | null
+		while (!(match = child.stdout().match(/listening on (http:\/\/\S+)/))) {
+			if (child.proc.exitCode !== null || child.proc.signalCode !== null || Date.now() > deadline)
+				throw await failure('acme did not start')
+			await Bun.sleep(10)
+		}
+		const port = Number(new URL(match[1]).port)
+		const base = `http://${options.host ?? '127.0.0.1'}:${port}`
+		for (let attempt = 0; ; attempt++) {
+			const answered = await fetch(`${base}/hello`, { signal: AbortSignal.timeout(1000) }).then(
+				() => true,
+				() => false
+			)
+			if (answered) break
+			if (attempt >= 50) throw await failure(`acme does not answer on ${base}/hello`)
+			await Bun.sleep(100)
+		}
+		return {
+			base,
+			port,
+			stdout: child.stdout,
+			stderr: child.stderr,
+			stop: (signal = 'SIGTERM') => {
+				child.proc.kill(signal)
+				return this.#finish(child, WAIT_MS)
+			}
+		}
 	}
 
-	/** Kill whatever still runs and remove the temporary directory. */
-	cleanup(): void {
-		for (const proc of this.#running) proc.kill('SIGKILL')
+	/** Run the binary with `args` to its end; killed after `waitMs`. */
+	exec(args: string[], options: ExecOptions = {}): Promise<Exit> {
+		return this.#finish(this.#spawn(args, options.pass, options.stdin), options.waitMs ?? WAIT_MS)
+	}
+
+	/**
+	 * Run the binary as start would, with a configuration that should stop it at start;
+	 * resolves when it exits, or kills it after `waitMs`.
+	 */
+	run(options: StartOptions, waitMs = 5000): Promise<Exit> {
+		return this.exec(this.#arguments(options), { pass: options.pass, waitMs })
+	}
+
+	/** Kill whatever still runs, wait (bounded) for it to end, and remove the temporary directory. */
+	async cleanup(): Promise<void> {
+		const running = [...this.#running]
 		this.#running.clear()
+		for (const proc of running) proc.kill('SIGKILL')
+		await within(Promise.all(running.map((proc) => proc.exited)), WAIT_MS)
 		rmSync(this.dir, { recursive: true, force: true })
 	}
 }
 
-export interface HttpResponse {
-	status: number
-	headers: Headers
-	text: string
-	/** The body parsed as JSON, or undefined. */
-	json: any
-}
+export type HttpResponse = TestResponse
 
 export interface HttpOptions {
-	/** "login:password" */
+	/** "login:password", sent as an RFC 7617 Basic header */
 	basic?: string
 	bearer?: string
 	json?: unknown
 	form?: Record<string, string>
+	/** Headers given here replace those the other options make. */
 	headers?: Record<string, string>
-	body?: string
+	body?: Bun.BodyInit
 	redirect?: 'follow' | 'manual' | 'error'
 }
 
@@ -243,21 +286,14 @@ export async function http(method: string, url: string, options: HttpOptions = {
 		body = new URLSearchParams(options.form).toString()
 	}
 	Object.assign(headers, options.headers)
-	const res = await fetch(url, {
+	const response = await fetch(url, {
 		method,
 		headers,
 		body,
 		redirect: options.redirect ?? 'follow',
 		signal: AbortSignal.timeout(WAIT_MS)
 	})
-	const text = await res.text()
-	let json: unknown
-	try {
-		json = JSON.parse(text)
-	} catch {
-		json = undefined
-	}
-	return { status: res.status, headers: res.headers, text, json }
+	return readResponse(response)
 }
 
 export interface CurlResponse {
@@ -265,9 +301,11 @@ export interface CurlResponse {
 	/** Header values by lower-case name; repeated headers are joined with "\n". */
 	headers: Record<string, string>
 	text: string
+	/** The body parsed as JSON, or undefined. */
+	json: any
 }
 
-/** `curl -si ARGS...`, for what fetch cannot express (raw headers, several Set-Cookie). */
+/** `curl -si ARGS...`, for what fetch cannot express (GET bodies, raw headers, several Set-Cookie). */
 export function curl(...args: string[]): CurlResponse {
 	const result = Bun.spawnSync(['curl', '-si', '--max-time', '10', ...args], {
 		stdout: 'pipe',
@@ -285,5 +323,29 @@ export function curl(...args: string[]): CurlResponse {
 		const value = line.slice(colon + 1).trim()
 		headers[name] = name in headers ? `${headers[name]}\n${value}` : value
 	}
-	return { status: Number(statusLine.split(' ')[1]), headers, text: raw.slice(split + 4) }
+	const text = raw.slice(split + 4)
+	return { status: Number(statusLine.split(' ')[1]), headers, text, json: parseJson(text) }
+}
+
+/**
+ * Send raw bytes to 127.0.0.1:`port` on a new connection and resolve to every byte of the
+ * answer (ask for `Connection: close`): for what fetch refuses to send or would normalise.
+ */
+export function exchange(port: number, request: string | Buffer): Promise<Buffer> {
+	return new Promise<Buffer>((resolve, reject) => {
+		const chunks: Buffer[] = []
+		const socket = connect(port, '127.0.0.1', () => socket.write(request))
+		const timer = setTimeout(() => socket.destroy(new Error('raw request timed out')), WAIT_MS)
+		socket.on('data', (chunk: Buffer) => chunks.push(chunk))
+		socket.on('error', (error) => {
+			clearTimeout(timer)
+			// a server may reset after answering: keep what came
+			if (chunks.length > 0) resolve(Buffer.concat(chunks))
+			else reject(error)
+		})
+		socket.on('close', () => {
+			clearTimeout(timer)
+			resolve(Buffer.concat(chunks))
+		})
+	})
 }

@@ -5,14 +5,11 @@
  * ACME_BINARY names a binary to test instead of building one.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import type { Subprocess } from 'bun'
+import { existsSync } from 'node:fs'
 import { chromium, type Browser } from 'playwright-core'
+import { Binary } from './binary'
 
 const CHROMIUM = '/usr/bin/chromium'
-const ROOT = join(import.meta.dir, '..')
 const CHROMIUM_ARGS = [
 	'--headless',
 	'--no-sandbox',
@@ -39,59 +36,22 @@ const ROUTES = [
 const available = existsSync(CHROMIUM)
 if (!available) console.warn(`SKIPPED docs page test: ${CHROMIUM} is missing (apt-get install -y chromium)`)
 
-let dir: string | undefined
-let proc: Subprocess<'ignore', 'pipe', 'pipe'> | undefined
+let binary: Binary | undefined
 let browser: Browser | undefined
 let base: string
 
-/** Build the binary into a temporary directory, unless ACME_BINARY names one. */
-function binary(): string {
-	if (process.env.ACME_BINARY) return process.env.ACME_BINARY
-	dir = mkdtempSync(join(tmpdir(), 'acme-docs-'))
-	const path = join(dir, 'acme')
-	const build = Bun.spawnSync([process.execPath, 'scripts/build.ts', path], {
-		cwd: ROOT,
-		stdout: 'pipe',
-		stderr: 'pipe',
-		timeout: 60_000
-	})
-	if (build.exitCode !== 0) throw new Error(`build failed:\n${build.stdout}\n${build.stderr}`)
-	return path
-}
-
-/** Start the binary on a free loopback port; resolves to its base URL. */
-async function start(path: string): Promise<string> {
-	const command = [path, '--port', '0', '--host', '127.0.0.1', '--db', ':memory:']
-	proc = Bun.spawn(command, {
-		env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
-		stdout: 'pipe',
-		stderr: 'pipe'
-	})
-	const reader = proc.stdout.getReader()
-	const timer = setTimeout(() => proc?.kill('SIGKILL'), 10_000)
-	let output = ''
-	let match: RegExpMatchArray | null
-	while (!(match = output.match(/listening on (http:\/\/\S+)/))) {
-		const chunk = await reader.read()
-		if (chunk.done)
-			throw new Error(`acme did not start:\n${output}\n${await new Response(proc.stderr).text()}`)
-		output += new TextDecoder().decode(chunk.value)
-	}
-	clearTimeout(timer)
-	reader.releaseLock()
-	return match[1]
-}
-
 describe.skipIf(!available)('the docs page in headless Chromium', () => {
 	beforeAll(async () => {
-		base = await start(binary())
+		// the binary ACME_BINARY names, or one built into a temporary directory
+		binary = new Binary('acme-docs-', process.env.ACME_BINARY || undefined)
+		if (!process.env.ACME_BINARY) binary.build()
+		base = (await binary.start({})).base
 		browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 15_000 })
 	}, 30_000)
 
 	afterAll(async () => {
 		await browser?.close()
-		proc?.kill('SIGKILL')
-		if (dir) rmSync(dir, { recursive: true, force: true })
+		await binary?.cleanup()
 	})
 
 	test('renders the route list with no request outside the service', async () => {

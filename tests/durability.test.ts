@@ -6,7 +6,9 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { Database } from 'bun:sqlite'
 import { join } from 'node:path'
-import { AcmeBinary, Recorder, basicAuth, type Acme } from './security-helpers'
+import { Binary, type Server } from './binary'
+import { basicHeader } from './helpers'
+import { Recorder } from './security-helpers'
 
 const ADMIN_PASS = 'Dur4ble-Adm1n!'
 const BASE = `
@@ -20,16 +22,16 @@ const SLOW = `${BASE}FSA_PASSWORD_CACHE = false\n`
 const CLIENTS = 8
 const LOAD_MS = 2000
 
-const binary = new AcmeBinary()
+const binary = new Binary('acme-security-')
 const client = new Recorder()
-const admin = basicAuth('acme', ADMIN_PASS)
+const admin = basicHeader('acme', ADMIN_PASS)
 
 beforeAll(() => {
 	binary.build()
 })
 afterAll(() => binary.cleanup())
 
-async function stuffOf(server: Acme): Promise<Map<string, number>> {
+async function stuffOf(server: Server): Promise<Map<string, number>> {
 	const answer = await client.send('GET', `${server.base}/stuff`, { headers: { authorization: admin } })
 	expect(answer.status).toBe(200)
 	return new Map(answer.json as [string, number][])
@@ -66,7 +68,7 @@ describe('kill -9 under load', () => {
 		await Bun.sleep(LOAD_MS)
 		const before = acknowledged.size
 		killed = true
-		expect(await server.stop('SIGKILL')).not.toBe(0)
+		expect((await server.stop('SIGKILL')).code).not.toBe(0)
 		await Promise.all(writers)
 		// requests were under way when the process died, and many were acknowledged
 		expect(before).toBeGreaterThan(100)
@@ -92,7 +94,7 @@ describe('kill -9 under load', () => {
 		const listed = await stuffOf(again)
 		const lost = [...acknowledged].filter(([stuff, price]) => listed.get(stuff) !== price)
 		expect(lost).toEqual([])
-		expect(await again.stop()).toBe(0)
+		expect((await again.stop()).code).toBe(0)
 	}, 30_000)
 })
 
@@ -121,12 +123,12 @@ describe('SIGTERM', () => {
 		expect(done.map((answer) => answer.status)).toEqual([201, 201, 201, 201, 200, 200, 200, 200])
 		// the test means something only if some answers came after the signal
 		expect(Math.max(...done.map((answer) => answer.at))).toBeGreaterThan(signalled)
-		expect(await exited).toBe(0)
+		expect((await exited).code).toBe(0)
 		expect(server.stdout()).toContain('SIGTERM received')
 
 		const again = await binary.start({ config: SLOW, db, pass: ADMIN_PASS })
 		const listed = await stuffOf(again)
 		for (let index = 0; index < 4; index++) expect(listed.get(`slow-${index}`)).toBe(index)
-		expect(await again.stop()).toBe(0)
+		expect((await again.stop()).code).toBe(0)
 	}, 30_000)
 })

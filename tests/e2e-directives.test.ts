@@ -27,9 +27,7 @@ beforeAll(() => {
 	binary.build()
 })
 
-afterAll(() => {
-	binary.cleanup()
-})
+afterAll(() => binary.cleanup())
 
 /** Start the binary with BASE plus `config`, the admin acme and an in-memory database. */
 function serve(config: string, options: { db?: string; host?: string; base?: string } = {}) {

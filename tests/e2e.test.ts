@@ -4,20 +4,15 @@
  * (fetch refuses GET bodies).
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { connect } from 'node:net'
-import type { Subprocess } from 'bun'
+import { Binary, curl as curlArgs, exchange, http, type Server } from './binary'
 import { basicHeader } from './helpers'
 import { version } from '../package.json'
 
-const ROOT = join(import.meta.dir, '..')
 const ACME_PASS = 'Acme-Pass-1'
 const ACME = `acme:${ACME_PASS}`
 const ME = { msg: 'hello', user: 'acme' }
 const { stringContaining: contains } = expect
-const WAIT_MS = 10_000
 
 // the tutorial's acme.conf after its token section, without FSA_TOKEN_SECRET: the secret is
 // then kept in the database, so that tokens survive a restart
@@ -32,90 +27,18 @@ FSA_TOKEN_DELAY = 10.0
 FSA_PASSWORD_OPTS = { memory_cost = 64, time_cost = 1 }
 `
 
-let dir: string
-let binary: string
-let config: string
-const running = new Set<Subprocess>()
+const binary = new Binary('acme-e2e-')
+const dir = binary.dir
 
 beforeAll(() => {
-	dir = mkdtempSync(join(tmpdir(), 'acme-e2e-'))
-	binary = join(dir, 'acme')
-	const build = Bun.spawnSync([process.execPath, 'scripts/build.ts', binary], {
-		cwd: ROOT,
-		stdout: 'pipe',
-		stderr: 'pipe',
-		timeout: 60_000
-	})
-	if (build.exitCode !== 0) throw new Error(`build failed:\n${build.stdout}\n${build.stderr}`)
-	config = join(dir, 'acme.toml')
-	writeFileSync(config, CONFIG)
+	binary.build()
 })
 
-afterAll(() => {
-	for (const proc of running) proc.kill('SIGKILL')
-	if (dir) rmSync(dir, { recursive: true, force: true })
-})
+afterAll(() => binary.cleanup())
 
-/** The environment of the binary: nothing from ours but PATH, so no ACME_* leaks in. */
-const environment = (pass = ACME_PASS) => ({ PATH: process.env.PATH ?? '/usr/bin:/bin', ACME_PASS: pass })
-
-interface Server {
-	base: string
-	/** Send SIGTERM; resolves to the exit code and what the binary printed. */
-	stop(): Promise<{ code: number | null; stdout: string }>
-}
-
-/** Start the binary on a port the system chooses, and wait until /hello answers. */
-async function start(db: string, args: string[] = [], pass = ACME_PASS): Promise<Server> {
-	const command = [binary, '--port', '0', '--host', '127.0.0.1', '--db', db, '--config', config, ...args]
-	const proc = Bun.spawn(command, { env: environment(pass), stdout: 'pipe', stderr: 'pipe' })
-	running.add(proc)
-	const reader = proc.stdout.getReader()
-	const decoder = new TextDecoder()
-	let stdout = ''
-	// the port is in the first line the binary prints; give up after WAIT_MS
-	const timer = setTimeout(() => proc.kill('SIGKILL'), WAIT_MS)
-	let match: RegExpMatchArray | null = null
-	while (!(match = stdout.match(/listening on (http:\/\/\S+)/))) {
-		const chunk = await reader.read()
-		if (chunk.done) {
-			clearTimeout(timer)
-			throw new Error(`acme did not start:\n${stdout}\n${await new Response(proc.stderr).text()}`)
-		}
-		stdout += decoder.decode(chunk.value)
-	}
-	clearTimeout(timer)
-	const base = match[1]
-	for (let attempt = 0; ; attempt++) {
-		const ok = await fetch(`${base}/hello`, { signal: AbortSignal.timeout(1000) }).then(
-			(res) => res.ok,
-			() => false
-		)
-		if (ok) break
-		if (attempt >= 50) throw new Error(`acme does not answer on ${base}/hello`)
-		await Bun.sleep(100)
-	}
-	return {
-		base,
-		async stop() {
-			proc.kill('SIGTERM')
-			const killer = setTimeout(() => proc.kill('SIGKILL'), WAIT_MS)
-			const code = await proc.exited
-			clearTimeout(killer)
-			running.delete(proc)
-			for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read())
-				stdout += decoder.decode(chunk.value)
-			return { code, stdout }
-		}
-	}
-}
-
-interface CurlResponse {
-	status: number
-	headers: Record<string, string>
-	text: string
-	json: any
-}
+/** Start the binary with CONFIG on a port the system chooses, and wait until /hello answers. */
+const start = (db: string, args: string[] = [], pass = ACME_PASS): Promise<Server> =>
+	binary.start({ config: CONFIG, db, args, pass })
 
 /** Split a command line into words as a shell does, with single and double quotes. */
 function words(line: string): string[] {
@@ -139,97 +62,41 @@ function words(line: string): string[] {
 }
 
 /** `curl -si LINE`, the rest of a tutorial curl line, run and parsed. */
-function curl(line: string): CurlResponse {
-	const args = ['curl', '-si', '--max-time', '10', ...words(line)]
-	const result = Bun.spawnSync(args, { stdout: 'pipe', stderr: 'pipe' })
-	if (result.exitCode !== 0) throw new Error(`curl ${line} failed: ${result.stderr}`)
-	const raw = result.stdout.toString()
-	const split = raw.indexOf('\r\n\r\n')
-	const [statusLine, ...lines] = raw.slice(0, split).split('\r\n')
-	const headers: Record<string, string> = {}
-	for (const header of lines) {
-		const colon = header.indexOf(':')
-		headers[header.slice(0, colon).toLowerCase()] = header.slice(colon + 1).trim()
-	}
-	const text = raw.slice(split + 4)
-	let json: unknown
-	try {
-		json = JSON.parse(text)
-	} catch {
-		json = undefined
-	}
-	return { status: Number(statusLine.split(' ')[1]), headers, text, json }
-}
-
-interface HttpOptions {
-	/** "login:password" */
-	basic?: string
-	bearer?: string
-	json?: unknown
-}
-
-/** A request over fetch, with Basic credentials or a Bearer token, and a JSON body. */
-async function http(method: string, url: string, { basic, bearer, json }: HttpOptions = {}) {
-	const headers: Record<string, string> = {}
-	if (basic) headers.authorization = `Basic ${Buffer.from(basic).toString('base64')}`
-	if (bearer) headers.authorization = `Bearer ${bearer}`
-	if (json !== undefined) headers['content-type'] = 'application/json'
-	const res = await fetch(url, {
-		method,
-		headers,
-		body: json === undefined ? undefined : JSON.stringify(json)
-	})
-	const text = await res.text()
-	return {
-		status: res.status,
-		headers: res.headers,
-		text,
-		json: text.startsWith('[') || text.startsWith('{') ? JSON.parse(text) : undefined
-	}
-}
+const curl = (line: string) => curlArgs(...words(line))
 
 describe('the binary', () => {
 	const run = (...args: string[]) => runWith(ACME_PASS, ...args)
-	const runWith = (pass: string, ...args: string[]) =>
-		Bun.spawnSync([binary, ...args], {
-			env: environment(pass),
-			stdout: 'pipe',
-			stderr: 'pipe',
-			timeout: WAIT_MS
-		})
+	const runWith = (pass: string, ...args: string[]) => binary.exec(args, { pass })
 
-	test('--help and --version exit 0', () => {
-		const help = run('--help')
-		expect(help.exitCode).toBe(0)
-		expect(help.stdout.toString()).toContain('--transport T')
-		const shown = run('--version')
-		expect([shown.exitCode, shown.stdout.toString().trim()]).toEqual([0, version])
+	test('--help and --version exit 0', async () => {
+		const help = await run('--help')
+		expect(help.code).toBe(0)
+		expect(help.stdout).toContain('--transport T')
+		const shown = await run('--version')
+		expect([shown.code, shown.stdout.trim()]).toEqual([0, version])
 	})
 
 	test.each([
 		['FSA_AUTH = "basic"\nFSA_TOKEN_DELAI = 3\n', 'FSA_TOKEN_DELAI'],
 		['FSA_AUTH = "basic"\nFSA_TOKEN_DELAY = "3"\n', 'FSA_TOKEN_DELAY'],
 		['FSA_AUTH = ["basic", "pasword"]\n', 'FSA_AUTH']
-	])('a bad configuration %p stops it with a message naming %s', (text, key) => {
-		const bad = join(dir, 'bad.toml')
-		writeFileSync(bad, text)
-		const result = run('--config', bad, '--db', ':memory:', '--port', '0', '--host', '127.0.0.1')
-		expect(result.exitCode).toBeGreaterThan(0) // null if it ran until killed
-		expect(result.stderr.toString()).toContain(key)
+	])('a bad configuration %p stops it with a message naming %s', async (text, key) => {
+		const bad = binary.file(text, 'bad.toml')
+		const result = await run('--config', bad, '--db', ':memory:', '--port', '0', '--host', '127.0.0.1')
+		expect(result.code).toBeGreaterThan(0) // null if it ran until killed
+		expect(result.stderr).toContain(key)
 	})
 
-	test('an empty ACME_PASS stops it with a message, not a stack trace', () => {
-		const result = runWith('', '--db', ':memory:', '--port', '0', '--host', '127.0.0.1')
-		expect(result.exitCode).toBeGreaterThan(0)
-		expect(result.stderr.toString().trim()).toBe(
-			'acme: configuration error: ACME_PASS: password must not be empty'
-		)
+	test('an empty ACME_PASS stops it with a message, not a stack trace', async () => {
+		const result = await runWith('', '--db', ':memory:', '--port', '0', '--host', '127.0.0.1')
+		expect(result.code).toBeGreaterThan(0)
+		expect(result.stderr.trim()).toBe('acme: configuration error: ACME_PASS: password must not be empty')
 	})
 
-	test('an unknown flag stops it with the usage', () => {
-		const result = run('--bogus')
-		expect(result.exitCode).toBeGreaterThan(0)
-		expect(result.stderr.toString()).toContain('usage: acme')
+	test('an unknown flag stops it with the usage', async () => {
+		const result = await run('--bogus')
+		expect(result.code).toBeGreaterThan(0)
+		expect(result.stderr).toContain('usage: acme')
 	})
 })
 
@@ -310,16 +177,10 @@ describe('node transport: the tutorial curl lines, verbatim', () => {
 
 	test('malformed request targets get a 4xx, never a 500', async () => {
 		const port = Number(new URL(base).port)
-		const raw = (target: string) =>
-			new Promise<string>((resolve) => {
-				let text = ''
-				const socket = connect(port, '127.0.0.1', () =>
-					socket.write(`GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`)
-				)
-				socket.on('data', (data) => (text += data))
-				socket.on('close', () => resolve(text.split('\r\n')[0]))
-				setTimeout(() => socket.destroy(), WAIT_MS)
-			})
+		const raw = async (target: string) =>
+			(await exchange(port, `GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`))
+				.toString()
+				.split('\r\n')[0]
 		expect(await raw('//[')).toBe('HTTP/1.1 404 Not Found') // a path, as Bun.serve reads it
 		expect(await raw('http://[::1/hello')).toBe('HTTP/1.1 400 Bad Request')
 	})

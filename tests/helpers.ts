@@ -1,10 +1,43 @@
 /**
- * Shared test helpers: requests against an app in process, and cheap password hashing.
+ * Shared test helpers: requests against an app in process, responses read the same way in
+ * process and over HTTP, cheap password hashing, and the SimpleAuth of the parity suites.
  */
-import type { AnyElysia } from 'elysia'
+import { Elysia, type AnyElysia } from 'elysia'
+import { SimpleAuth, checkRoutes, simpleAuth, type RawConfig, type SimpleAuthOptions } from '../src/auth'
 
 /** Argon2 at its cheapest: tests check behaviour, not hashing cost. */
 export const FAST_PASSWORDS = { FSA_PASSWORD_OPTS: { memory_cost: 64, time_cost: 1 } }
+
+/** An argon2id hash at the cost of FAST_PASSWORDS. */
+export function fastHash(password: string): Promise<string> {
+	return Bun.password.hash(password, { algorithm: 'argon2id', memoryCost: 64, timeCost: 1 })
+}
+
+/**
+ * A SimpleAuth named "Test" on FAST_PASSWORDS plus `config`, whose only user is calvin with
+ * the password hash `calvinHash`.
+ */
+export function calvinAuth(
+	calvinHash: string,
+	config: RawConfig,
+	options: Partial<SimpleAuthOptions> = {}
+): SimpleAuth {
+	return new SimpleAuth({
+		name: 'Test',
+		...options,
+		config: { ...FAST_PASSWORDS, ...config }
+	}).getUserPass((login) => (login === 'calvin' ? calvinHash : null))
+}
+
+/** An app with GET /who (authenticated, answers the user) and GET /open (open). */
+export function whoApp(auth: SimpleAuth) {
+	const app = new Elysia()
+		.use(simpleAuth(auth))
+		.get('/who', ({ user }) => ({ user }), { authz: 'AUTH' })
+		.get('/open', () => 'open', { authz: 'OPEN' })
+	checkRoutes(app)
+	return app
+}
 
 export interface RequestOptions {
 	/** [login, password] sent as an RFC 7617 Basic header. */
@@ -56,19 +89,26 @@ export interface TestResponse {
 	json: any
 }
 
+/** The text parsed as JSON, or undefined when it is not JSON. */
+export function parseJson(text: string): unknown {
+	try {
+		return JSON.parse(text)
+	} catch {
+		return undefined
+	}
+}
+
+/** Read a response whole: status, headers, text, and the text parsed as JSON. */
+export async function readResponse(response: Response): Promise<TestResponse> {
+	const text = await response.text()
+	return { status: response.status, headers: response.headers, text, json: parseJson(text) }
+}
+
 export async function call(
 	app: AnyElysia,
 	method: string,
 	path: string,
 	options: RequestOptions = {}
 ): Promise<TestResponse> {
-	const response = await app.handle(buildRequest(method, path, options))
-	const text = await response.text()
-	let json: unknown
-	try {
-		json = JSON.parse(text)
-	} catch {
-		json = undefined
-	}
-	return { status: response.status, headers: response.headers, text, json }
+	return readResponse(await app.handle(buildRequest(method, path, options)))
 }

@@ -57,12 +57,12 @@ const shared = (name: string, body: () => Promise<void>) =>
 		await body()
 	})
 
-/** Run a command of the binary on the shared database, `input` on stdin. */
-function cli(args: string[], input = ''): number | null {
-	return Bun.spawnSync([binary.path, ...args, '--config', binary.file(config), '--db', postgres!.url], {
-		stdin: new TextEncoder().encode(input),
-		env: { PATH: process.env.PATH ?? '/usr/bin' }
-	}).exitCode
+/** Run a command of the binary on the shared database, `input` on stdin; its exit code. */
+async function cli(args: string[], input = ''): Promise<number | null> {
+	const exit = await binary.exec([...args, '--config', binary.file(config), '--db', postgres!.url], {
+		stdin: input
+	})
+	return exit.code
 }
 
 describe('two instances, one PostgreSQL, one Redis', () => {
@@ -105,7 +105,7 @@ describe('two instances, one PostgreSQL, one Redis', () => {
 	shared('a password changed next to A is effective on B at the next request', async () => {
 		// warm B's caches with the old password first
 		expect((await http('GET', `${b.base}/hello-me`, { basic: 'calvin:Hobbes-1' })).status).toBe(200)
-		expect(cli(['user', 'passwd', 'calvin'], 'Hobbes-2\n')).toBe(0)
+		expect(await cli(['user', 'passwd', 'calvin'], 'Hobbes-2\n')).toBe(0)
 		expect((await http('GET', `${b.base}/hello-me`, { basic: 'calvin:Hobbes-1' })).status).toBe(401)
 		expect((await http('GET', `${a.base}/hello-me`, { basic: 'calvin:Hobbes-2' })).status).toBe(200)
 	})

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'bun:test'
 import { Elysia, t } from 'elysia'
 import { JsonData, SimpleAuth, checkRoutes, simpleAuth, type RawConfig } from '../src/auth'
 import { parseBoolean, parseInteger } from '../src/auth/params'
-import { FAST_PASSWORDS, call } from './helpers'
+import { FAST_PASSWORDS, call, fastHash } from './helpers'
 
 describe('parseInteger: Python int(s, 0)', () => {
 	it.each([
@@ -112,7 +112,7 @@ describe('typed parameters in a route', () => {
 	}
 
 	beforeAll(async () => {
-		hash = await Bun.password.hash('hobbes', { algorithm: 'argon2id', memoryCost: 64, timeCost: 1 })
+		hash = await fastHash('hobbes')
 		app = build()
 	})
 

@@ -19,20 +19,16 @@ import {
 	simpleAuth,
 	type RawConfig
 } from '../src/auth'
-import { FAST_PASSWORDS, call, type RequestOptions } from './helpers'
+import { call, calvinAuth, fastHash, type RequestOptions } from './helpers'
 
 let calvinHash = ''
 
 beforeAll(async () => {
-	calvinHash = await Bun.password.hash('hobbes', { algorithm: 'argon2id', memoryCost: 64, timeCost: 1 })
+	calvinHash = await fastHash('hobbes')
 })
 
-function makeAuth(config: RawConfig = {}): SimpleAuth {
-	return new SimpleAuth({
-		name: 'Test',
-		config: { ...FAST_PASSWORDS, FSA_AUTH: ['token', 'basic', 'none'], ...config }
-	}).getUserPass((login) => (login === 'calvin' ? calvinHash : null))
-}
+const makeAuth = (config: RawConfig = {}): SimpleAuth =>
+	calvinAuth(calvinHash, { FSA_AUTH: ['token', 'basic', 'none'], ...config })
 
 /** An app whose routes echo their typed arguments. */
 function makeApp(auth: SimpleAuth) {

@@ -15,18 +15,13 @@ import {
 	type RawConfig,
 	type Scheme
 } from '../src/auth'
-import { FAST_PASSWORDS, buildRequest, call, type RequestOptions } from './helpers'
+import { FAST_PASSWORDS, buildRequest, call, fastHash, type RequestOptions } from './helpers'
 
 const PASSWORDS: Record<string, string> = { calvin: 'hobbes', susie: 'mum' }
 const hashes: Record<string, string> = {}
 
 beforeAll(async () => {
-	for (const [login, password] of Object.entries(PASSWORDS))
-		hashes[login] = await Bun.password.hash(password, {
-			algorithm: 'argon2id',
-			memoryCost: 64,
-			timeCost: 1
-		})
+	for (const [login, password] of Object.entries(PASSWORDS)) hashes[login] = await fastHash(password)
 })
 
 function makeAuth(config: RawConfig = {}): SimpleAuth {

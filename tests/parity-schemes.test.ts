@@ -14,31 +14,17 @@ import {
 	type RawConfig,
 	type SimpleAuthOptions
 } from '../src/auth'
-import { FAST_PASSWORDS, buildRequest, call, type RequestOptions } from './helpers'
+import { buildRequest, call, calvinAuth, fastHash, whoApp, type RequestOptions } from './helpers'
 
 const SECRET = 'secret-secret-secret'
 let calvinHash = ''
 
 beforeAll(async () => {
-	calvinHash = await Bun.password.hash('hobbes', { algorithm: 'argon2id', memoryCost: 64, timeCost: 1 })
+	calvinHash = await fastHash('hobbes')
 })
 
-function makeAuth(config: RawConfig, options: Partial<SimpleAuthOptions> = {}): SimpleAuth {
-	return new SimpleAuth({
-		name: 'Test',
-		...options,
-		config: { ...FAST_PASSWORDS, FSA_TOKEN_SECRET: SECRET, ...config }
-	}).getUserPass((login) => (login === 'calvin' ? calvinHash : null))
-}
-
-function whoApp(auth: SimpleAuth) {
-	const app = new Elysia()
-		.use(simpleAuth(auth))
-		.get('/who', ({ user }) => ({ user }), { authz: 'AUTH' })
-		.get('/open', () => 'open', { authz: 'OPEN' })
-	checkRoutes(app)
-	return app
-}
+const makeAuth = (config: RawConfig, options: Partial<SimpleAuthOptions> = {}): SimpleAuth =>
+	calvinAuth(calvinHash, { FSA_TOKEN_SECRET: SECRET, ...config }, options)
 
 type App = ReturnType<typeof whoApp>
 

@@ -5,46 +5,27 @@
  */
 import { afterEach, beforeAll, describe, expect, it, setSystemTime } from 'bun:test'
 import { createHash, generateKeyPairSync } from 'node:crypto'
-import { Elysia } from 'elysia'
 import { UnsecuredJWT, decodeJwt, decodeProtectedHeader } from 'jose'
-import { ConfigError, ErrorResponse, SimpleAuth, checkRoutes, simpleAuth, type RawConfig } from '../src/auth'
-import { FAST_PASSWORDS, buildRequest, call, type RequestOptions } from './helpers'
+import { ConfigError, ErrorResponse, SimpleAuth, type RawConfig } from '../src/auth'
+import { buildRequest, call, calvinAuth, fastHash, whoApp, type RequestOptions } from './helpers'
 
 const SECRET = 'secret-secret-secret'
 let calvinHash = ''
 
 beforeAll(async () => {
-	calvinHash = await Bun.password.hash('hobbes', { algorithm: 'argon2id', memoryCost: 64, timeCost: 1 })
+	calvinHash = await fastHash('hobbes')
 })
 
 afterEach(() => {
 	setSystemTime()
 })
 
-function makeAuth(config: RawConfig = {}): SimpleAuth {
-	return new SimpleAuth({
-		name: 'Test',
-		config: {
-			...FAST_PASSWORDS,
-			FSA_AUTH: ['token', 'basic', 'none'],
-			FSA_TOKEN_SECRET: SECRET,
-			...config
-		}
-	}).getUserPass((login) => (login === 'calvin' ? calvinHash : null))
-}
-
-function makeApp(auth: SimpleAuth) {
-	const app = new Elysia()
-		.use(simpleAuth(auth))
-		.get('/who', ({ user }) => ({ user }), { authz: 'AUTH' })
-		.get('/open', () => 'open', { authz: 'OPEN' })
-	checkRoutes(app)
-	return app
-}
+const makeAuth = (config: RawConfig = {}): SimpleAuth =>
+	calvinAuth(calvinHash, { FSA_AUTH: ['token', 'basic', 'none'], FSA_TOKEN_SECRET: SECRET, ...config })
 
 const CALVIN: RequestOptions = { basic: ['calvin', 'hobbes'] }
 
-async function who(app: ReturnType<typeof makeApp>, options: RequestOptions = {}) {
+async function who(app: ReturnType<typeof whoApp>, options: RequestOptions = {}) {
 	return call(app, 'GET', '/who', options)
 }
 
@@ -62,7 +43,7 @@ describe('FSA_TOKEN_CARRIER and FSA_TOKEN_NAME', () => {
 		const config: RawConfig = { FSA_TOKEN_CARRIER: carrier }
 		if (name !== 'default') config.FSA_TOKEN_NAME = name
 		const auth = makeAuth(config)
-		const app = makeApp(auth)
+		const app = whoApp(auth)
 		const token = await auth.createToken('calvin')
 		const good = await who(app, carry(token))
 		expect(good.status).toBe(200)
@@ -78,7 +59,7 @@ describe('FSA_TOKEN_CARRIER and FSA_TOKEN_NAME', () => {
 
 	it('a custom bearer name refuses Bearer and announces itself', async () => {
 		const auth = makeAuth({ FSA_TOKEN_NAME: 'Youpi' })
-		const app = makeApp(auth)
+		const app = whoApp(auth)
 		const refused = await who(app, { bearer: await auth.createToken('calvin') })
 		expect(refused.status).toBe(401)
 		expect(refused.headers.get('www-authenticate')).toContain('Youpi realm="Test"')
@@ -86,7 +67,7 @@ describe('FSA_TOKEN_CARRIER and FSA_TOKEN_NAME', () => {
 
 	it('a param carrier name is never an unexpected parameter', async () => {
 		const auth = makeAuth({ FSA_TOKEN_CARRIER: 'param' })
-		const app = makeApp(auth)
+		const app = whoApp(auth)
 		const res = await who(app, { query: { AUTH: await auth.createToken('calvin') } })
 		expect(res.status).toBe(200)
 		expect(res.headers.get('www-authenticate')).toBeNull()
@@ -99,7 +80,7 @@ describe('cookie carrier', () => {
 	const config = { FSA_TOKEN_CARRIER: 'cookie' }
 
 	it('sets the token cookie on an authenticated response, and the cookie authenticates', async () => {
-		const app = makeApp(makeAuth(config))
+		const app = whoApp(makeAuth(config))
 		const first = await who(app, CALVIN)
 		expect(first.status).toBe(200)
 		const cookie = first.headers.get('set-cookie') ?? ''
@@ -116,7 +97,7 @@ describe('cookie carrier', () => {
 	})
 
 	it('marks the cookie Secure over https only, and follows FSA_TOKEN_DELAY and FSA_TOKEN_NAME', async () => {
-		const app = makeApp(makeAuth({ ...config, FSA_TOKEN_DELAY: 2.5, FSA_TOKEN_NAME: 'sid' }))
+		const app = whoApp(makeAuth({ ...config, FSA_TOKEN_DELAY: 2.5, FSA_TOKEN_NAME: 'sid' }))
 		const request = buildRequest('GET', '/who', CALVIN)
 		const https = await app.handle(new Request(request.url.replace('http:', 'https:'), request))
 		expect(https.status).toBe(200)
@@ -131,7 +112,7 @@ describe('cookie carrier', () => {
 		const start = new Date('2030-01-01T00:00:00Z')
 		setSystemTime(start)
 		const auth = makeAuth({ ...config, FSA_TOKEN_RENEWAL: 0.5 })
-		const app = makeApp(auth)
+		const app = whoApp(auth)
 		const token = await auth.createToken('calvin')
 		const fresh = await who(app, { headers: { cookie: `auth=${token}` } })
 		expect(fresh.status).toBe(200)
@@ -147,7 +128,7 @@ describe('cookie carrier', () => {
 
 	it('FSA_TOKEN_RENEWAL 0 re-issues the cookie on every request, as FlaskSimpleAuth does', async () => {
 		const auth = makeAuth(config)
-		const app = makeApp(auth)
+		const app = whoApp(auth)
 		const res = await who(app, { headers: { cookie: `auth=${await auth.createToken('calvin')}` } })
 		expect(res.headers.get('set-cookie')).toMatch(COOKIE)
 	})
@@ -161,12 +142,12 @@ describe('FSA_TOKEN_GRACE, FSA_TOKEN_LENGTH and FSA_TOKEN_ALGO (fsa)', () => {
 		const lenient = () => makeAuth({ FSA_TOKEN_TYPE: type, FSA_TOKEN_GRACE: 5 })
 		const token = await strict.createToken('calvin', { delayMinutes: 1 })
 		setSystemTime(new Date(start.getTime() + 3 * 60_000))
-		const refused = await who(makeApp(strict), { bearer: token })
+		const refused = await who(whoApp(strict), { bearer: token })
 		expect(refused.status).toBe(401)
 		expect(refused.text).toBe(`expired ${type} auth token`)
-		expect((await who(makeApp(lenient()), { bearer: token })).status).toBe(200)
+		expect((await who(whoApp(lenient()), { bearer: token })).status).toBe(200)
 		setSystemTime(new Date(start.getTime() + 7 * 60_000))
-		expect((await who(makeApp(lenient()), { bearer: token })).status).toBe(401)
+		expect((await who(whoApp(lenient()), { bearer: token })).status).toBe(401)
 	})
 
 	it.each([
@@ -177,9 +158,9 @@ describe('FSA_TOKEN_GRACE, FSA_TOKEN_LENGTH and FSA_TOKEN_ALGO (fsa)', () => {
 		const auth = makeAuth({ FSA_TOKEN_LENGTH: length })
 		const token = await auth.createToken('calvin')
 		expect(token.split(':')[3]).toMatch(new RegExp(`^[0-9a-f]{${hex}}$`))
-		expect((await who(makeApp(auth), { bearer: token })).status).toBe(200)
+		expect((await who(whoApp(auth), { bearer: token })).status).toBe(200)
 		const other = makeAuth({ FSA_TOKEN_LENGTH: length === 16 ? 8 : 16 })
-		expect((await who(makeApp(other), { bearer: token })).text).toBe('invalid fsa auth token signature')
+		expect((await who(whoApp(other), { bearer: token })).text).toBe('invalid fsa auth token signature')
 	})
 
 	const LIMIT_TIME = new Date('2038-01-19T02:14:07Z') // tokens made then end at 20380119031407
@@ -200,7 +181,7 @@ describe('FSA_TOKEN_GRACE, FSA_TOKEN_LENGTH and FSA_TOKEN_ALGO (fsa)', () => {
 		const auth = makeAuth(algo === 'default' ? {} : { FSA_TOKEN_ALGO: algo })
 		const token = await auth.createToken('calvin')
 		expect(token).toBe(`${DATA}:${hashOf(nodeName)}`)
-		expect((await who(makeApp(auth), { bearer: token })).status).toBe(200)
+		expect((await who(whoApp(auth), { bearer: token })).status).toBe(200)
 	})
 
 	it('the default blake2s matches FlaskSimpleAuth (hashlib vector)', async () => {
@@ -213,7 +194,7 @@ describe('FSA_TOKEN_GRACE, FSA_TOKEN_LENGTH and FSA_TOKEN_ALGO (fsa)', () => {
 	it('refuses an unknown hash, and a token signed with another hash', async () => {
 		expect(() => makeAuth({ FSA_TOKEN_ALGO: 'md5' })).toThrow('FSA_TOKEN_ALGO')
 		const token = await makeAuth({ FSA_TOKEN_ALGO: 'sha256' }).createToken('calvin')
-		expect((await who(makeApp(makeAuth()), { bearer: token })).status).toBe(401)
+		expect((await who(whoApp(makeAuth()), { bearer: token })).status).toBe(401)
 	})
 })
 
@@ -222,7 +203,7 @@ describe('FSA_TOKEN_ISSUER', () => {
 		const auth = makeAuth({ FSA_TOKEN_ISSUER: 'god' })
 		const token = await auth.createToken('calvin')
 		expect(token).toStartWith('Test/god:calvin:')
-		const app = makeApp(auth)
+		const app = whoApp(auth)
 		expect((await who(app, { bearer: token })).status).toBe(200)
 		const plain = await who(app, { bearer: await makeAuth().createToken('calvin') })
 		expect(plain.status).toBe(401)
@@ -234,7 +215,7 @@ describe('FSA_TOKEN_ISSUER', () => {
 		const auth = makeAuth({ ...jwt, FSA_TOKEN_ISSUER: 'god' })
 		const token = await auth.createToken('calvin')
 		expect(decodeJwt(token)).toMatchObject({ iss: 'god', sub: 'calvin', aud: 'Test' })
-		const app = makeApp(auth)
+		const app = whoApp(auth)
 		expect((await who(app, { bearer: token })).status).toBe(200)
 		const devil = await makeAuth({ ...jwt, FSA_TOKEN_ISSUER: 'devil' }).createToken('calvin')
 		const none = await makeAuth(jwt).createToken('calvin')
@@ -251,13 +232,13 @@ describe('JWT algorithms', () => {
 		const auth = makeAuth({ FSA_TOKEN_TYPE: 'jwt', FSA_TOKEN_ALGO: algo })
 		const token = await auth.createToken('calvin')
 		expect(decodeProtectedHeader(token).alg).toBe(algo)
-		expect((await who(makeApp(auth), { bearer: token })).json).toEqual({ user: 'calvin' })
+		expect((await who(whoApp(auth), { bearer: token })).json).toEqual({ user: 'calvin' })
 		// the algorithm is pinned: the same secret under another HMAC is refused
 		const other = makeAuth({
 			FSA_TOKEN_TYPE: 'jwt',
 			FSA_TOKEN_ALGO: algo === 'HS256' ? 'HS512' : 'HS256'
 		})
-		expect((await who(makeApp(other), { bearer: token })).status).toBe(401)
+		expect((await who(whoApp(other), { bearer: token })).status).toBe(401)
 	})
 
 	const KEYS = {
@@ -282,15 +263,15 @@ describe('JWT algorithms', () => {
 			const signer = makeAuth({ ...config, ...keys })
 			const token = await signer.createToken('calvin')
 			expect(decodeProtectedHeader(token).alg).toBe(algo)
-			expect((await who(makeApp(signer), { bearer: token })).json).toEqual({ user: 'calvin' })
+			expect((await who(whoApp(signer), { bearer: token })).json).toEqual({ user: 'calvin' })
 			// a verifier without the private key accepts the token but cannot create any
 			const verifier = makeAuth({ ...config, FSA_TOKEN_SECRET: keys.FSA_TOKEN_SECRET })
-			expect((await who(makeApp(verifier), { bearer: token })).status).toBe(200)
+			expect((await who(whoApp(verifier), { bearer: token })).status).toBe(200)
 			expect(verifier.tokens.canCreate).toBe(false)
 			await expect(verifier.createToken('calvin')).rejects.toBeInstanceOf(ErrorResponse)
 			// another key pair's token is refused
 			const stranger = makeAuth({ ...config, ...pems(algo) })
-			const refused = await who(makeApp(verifier), { bearer: await stranger.createToken('calvin') })
+			const refused = await who(whoApp(verifier), { bearer: await stranger.createToken('calvin') })
 			expect(refused.status).toBe(401)
 			expect(refused.text).toBe('invalid jwt token')
 		}
@@ -299,11 +280,11 @@ describe('JWT algorithms', () => {
 	it('a verify-only cookie carrier sets no cookie', async () => {
 		const keys = pems('ES256')
 		const config = { FSA_TOKEN_TYPE: 'jwt', FSA_TOKEN_ALGO: 'ES256', FSA_TOKEN_CARRIER: 'cookie' }
-		const app = makeApp(makeAuth({ ...config, FSA_TOKEN_SECRET: keys.FSA_TOKEN_SECRET }))
+		const app = whoApp(makeAuth({ ...config, FSA_TOKEN_SECRET: keys.FSA_TOKEN_SECRET }))
 		const res = await who(app, CALVIN)
 		expect(res.status).toBe(200)
 		expect(res.headers.get('set-cookie')).toBeNull()
-		const signing = await who(makeApp(makeAuth({ ...config, ...keys })), CALVIN)
+		const signing = await who(whoApp(makeAuth({ ...config, ...keys })), CALVIN)
 		expect(signing.headers.get('set-cookie')).toStartWith('auth=ey')
 	})
 
@@ -339,7 +320,7 @@ describe('JWT algorithms', () => {
 	it('refuses the none algorithm in the configuration and unsigned tokens on requests', async () => {
 		expect(() => makeAuth({ FSA_TOKEN_TYPE: 'jwt', FSA_TOKEN_ALGO: 'none' })).toThrow('FSA_TOKEN_ALGO')
 		const unsigned = new UnsecuredJWT({}).setSubject('calvin').setAudience('Test').setExpirationTime('1h')
-		const res = await who(makeApp(makeAuth({ FSA_TOKEN_TYPE: 'jwt' })), { bearer: unsigned.encode() })
+		const res = await who(whoApp(makeAuth({ FSA_TOKEN_TYPE: 'jwt' })), { bearer: unsigned.encode() })
 		expect(res.status).toBe(401)
 		expect(res.text).toBe('invalid jwt token')
 	})
@@ -357,7 +338,7 @@ describe('expired and invalid token messages', () => {
 		const start = new Date('2030-01-01T00:00:00Z')
 		setSystemTime(start)
 		const auth = makeAuth({ FSA_TOKEN_TYPE: type, FSA_CACHE: 'none' })
-		const app = makeApp(auth)
+		const app = whoApp(auth)
 		const token = await auth.createToken('calvin', { delayMinutes: 1 })
 		const tampered = tamper(token)
 		const invalid = await who(app, { bearer: tampered })

@@ -5,7 +5,7 @@
 import { afterEach, beforeAll, describe, expect, it, spyOn } from 'bun:test'
 import { Elysia, t } from 'elysia'
 import { ConfigError, SimpleAuth, checkRoutes, err, simpleAuth, type RawConfig } from '../src/auth'
-import { FAST_PASSWORDS, basicHeader, call } from './helpers'
+import { FAST_PASSWORDS, basicHeader, call, fastHash } from './helpers'
 
 const PASSWORDS: Record<string, string> = { calvin: 'hobbes', hobbes: 'susie', susie: 'mum' }
 const OWNERS: Record<number, string> = { 1: 'calvin', 2: 'hobbes' }
@@ -14,12 +14,7 @@ const hashes: Record<string, string> = {}
 let seen: unknown[][] = []
 
 beforeAll(async () => {
-	for (const [login, password] of Object.entries(PASSWORDS))
-		hashes[login] = await Bun.password.hash(password, {
-			algorithm: 'argon2id',
-			memoryCost: 64,
-			timeCost: 1
-		})
+	for (const [login, password] of Object.entries(PASSWORDS)) hashes[login] = await fastHash(password)
 })
 
 afterEach(() => {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import { Elysia } from 'elysia'
 import { SimpleAuth, parseSettings, setClientAddress, simpleAuth } from '../src/auth'
 import { startRedis, type Service } from '../scripts/services'
-import { FAST_PASSWORDS, buildRequest } from './helpers'
+import { FAST_PASSWORDS, buildRequest, fastHash } from './helpers'
 
 let redis: Service | undefined
 let hash = ''
@@ -14,7 +14,7 @@ let hash = ''
 beforeAll(async () => {
 	redis = await startRedis()
 	if (!redis) console.warn('SKIPPED: redis-server is not installed (apt-get install redis-server)')
-	hash = await Bun.password.hash('right', { algorithm: 'argon2id', memoryCost: 64, timeCost: 1 })
+	hash = await fastHash('right')
 })
 
 afterAll(async () => {

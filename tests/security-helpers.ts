@@ -1,174 +1,22 @@
 /**
- * Helpers of the attack and durability suites: the compiled binary built into a temporary
- * directory, started on 127.0.0.1 with its standard output and error captured, requests
- * that record every response, and raw HTTP/1.1 over a socket for what fetch refuses to send.
- * Every wait is bounded.
+ * Helpers of the attack and durability suites (which run the binary with ./binary): requests
+ * that record every response, over fetch or as raw HTTP/1.1 on a socket for what fetch
+ * refuses to send. Every wait is bounded.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { connect } from 'node:net'
-import type { Subprocess } from 'bun'
+import { exchange, http, type HttpOptions, type HttpResponse } from './binary'
+import { parseJson } from './helpers'
 
-const ROOT = join(import.meta.dir, '..')
-/** Longest wait for the binary to start or stop, and for one request. */
-export const WAIT_MS = 10_000
-
-export interface Acme {
-	base: string
-	port: number
-	proc: Subprocess<'ignore', 'pipe', 'pipe'>
-	/** What the binary printed so far. */
-	stdout(): string
-	stderr(): string
-	/** Send a signal and wait (bounded, then SIGKILL) for the exit code. */
-	stop(signal?: 'SIGTERM' | 'SIGKILL'): Promise<number | null>
-}
-
-/** A temporary directory holding a freshly built binary, its configurations and databases. */
-export class AcmeBinary {
-	readonly dir = mkdtempSync(join(tmpdir(), 'acme-security-'))
-	readonly path = join(this.dir, 'acme')
-	readonly #running = new Set<Subprocess>()
-	#files = 0
-
-	build(): this {
-		const build = Bun.spawnSync([process.execPath, 'scripts/build.ts', this.path], {
-			cwd: ROOT,
-			stdout: 'pipe',
-			stderr: 'pipe',
-			timeout: 60_000
-		})
-		if (build.exitCode !== 0) throw new Error(`build failed:\n${build.stdout}\n${build.stderr}`)
-		return this
-	}
-
-	file(name: string, text: string): string {
-		const path = join(this.dir, `${++this.#files}-${name}`)
-		writeFileSync(path, text)
-		return path
-	}
-
-	/** Start the binary on a free port of 127.0.0.1 and wait until /hello answers. */
-	async start(options: { config: string; db: string; pass?: string; args?: string[] }): Promise<Acme> {
-		const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin' }
-		if (options.pass !== undefined) env.ACME_PASS = options.pass
-		const command = [this.path, '--port', '0', '--host', '127.0.0.1', '--db', options.db]
-		command.push('--config', this.file('acme.toml', options.config), ...(options.args ?? []))
-		const proc = Bun.spawn(command, { env, stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' })
-		this.#running.add(proc)
-		let out = ''
-		let err = ''
-		// read both pipes to the end, so that they never fill and everything printed is kept
-		const drain = async (stream: ReadableStream<Uint8Array>, add: (text: string) => void) => {
-			const decoder = new TextDecoder()
-			for await (const chunk of stream) add(decoder.decode(chunk, { stream: true }))
-		}
-		const drained = Promise.all([
-			drain(proc.stdout, (text) => (out += text)),
-			drain(proc.stderr, (text) => (err += text))
-		])
-		const deadline = Date.now() + WAIT_MS
-		let match: RegExpMatchArray | null
-		while (!(match = out.match(/listening on http:\/\/[^:]+:(\d+)/))) {
-			if (proc.exitCode !== null || Date.now() > deadline) {
-				proc.kill('SIGKILL')
-				throw new Error(`acme did not start:\n${out}\n${err}`)
-			}
-			await Bun.sleep(10)
-		}
-		const port = Number(match[1])
-		const base = `http://127.0.0.1:${port}`
-		for (let attempt = 0; ; attempt++) {
-			const ok = await fetch(`${base}/hello`, { signal: AbortSignal.timeout(1000) }).then(
-				(res) => res.ok,
-				() => false
-			)
-			if (ok) break
-			if (attempt >= 50) {
-				proc.kill('SIGKILL')
-				throw new Error(`acme does not answer on ${base}/hello`)
-			}
-			await Bun.sleep(100)
-		}
-		const running = this.#running
-		return {
-			base,
-			port,
-			proc,
-			stdout: () => out,
-			stderr: () => err,
-			async stop(signal = 'SIGTERM') {
-				proc.kill(signal)
-				const killer = setTimeout(() => proc.kill('SIGKILL'), WAIT_MS)
-				const code = await proc.exited
-				clearTimeout(killer)
-				running.delete(proc)
-				await Promise.race([drained, Bun.sleep(WAIT_MS)])
-				return code
-			}
-		}
-	}
-
-	/** Kill whatever still runs and remove the directory. */
-	cleanup(): void {
-		for (const proc of this.#running) proc.kill('SIGKILL')
-		this.#running.clear()
-		rmSync(this.dir, { recursive: true, force: true })
-	}
-}
-
-export interface Answer {
+export interface Answer extends HttpResponse {
 	method: string
 	url: string
-	status: number
-	headers: Headers
-	text: string
-	json: any
-}
-
-export interface SendOptions {
-	/** [login, password] as an RFC 7617 Basic header. */
-	basic?: [string, string]
-	bearer?: string
-	json?: unknown
-	form?: Record<string, string>
-	headers?: Record<string, string>
-	body?: Bun.BodyInit
-}
-
-export function basicAuth(login: string, password: string): string {
-	return `Basic ${Buffer.from(`${login}:${password}`, 'utf8').toString('base64')}`
-}
-
-function parseJson(text: string): unknown {
-	try {
-		return JSON.parse(text)
-	} catch {
-		return undefined
-	}
 }
 
 /** A client that keeps every response it gets, for checks over a whole session. */
 export class Recorder {
 	readonly answers: Answer[] = []
 
-	async send(method: string, url: string, options: SendOptions = {}): Promise<Answer> {
-		const headers: Record<string, string> = {}
-		if (options.basic) headers.authorization = basicAuth(...options.basic)
-		if (options.bearer) headers.authorization = `Bearer ${options.bearer}`
-		let body = options.body
-		if (options.json !== undefined) {
-			headers['content-type'] = 'application/json'
-			body = JSON.stringify(options.json)
-		} else if (options.form) {
-			headers['content-type'] = 'application/x-www-form-urlencoded'
-			body = new URLSearchParams(options.form).toString()
-		}
-		Object.assign(headers, options.headers)
-		const res = await fetch(url, { method, headers, body, signal: AbortSignal.timeout(WAIT_MS) })
-		const text = await res.text()
-		const answer = { method, url, status: res.status, headers: res.headers, text, json: parseJson(text) }
+	async send(method: string, url: string, options: HttpOptions = {}): Promise<Answer> {
+		const answer = { method, url, ...(await http(method, url, options)) }
 		this.answers.push(answer)
 		return answer
 	}
@@ -178,22 +26,7 @@ export class Recorder {
 	 * for header values fetch refuses, duplicated headers, targets it would normalise.
 	 */
 	async raw(port: number, request: string | Buffer): Promise<Answer> {
-		const bytes = await new Promise<Buffer>((resolve, reject) => {
-			const chunks: Buffer[] = []
-			const socket = connect(port, '127.0.0.1', () => socket.write(request))
-			const timer = setTimeout(() => socket.destroy(new Error('raw request timed out')), WAIT_MS)
-			socket.on('data', (chunk: Buffer) => chunks.push(chunk))
-			socket.on('error', (error) => {
-				clearTimeout(timer)
-				// a server may reset after answering: keep what came
-				if (chunks.length > 0) resolve(Buffer.concat(chunks))
-				else reject(error)
-			})
-			socket.on('close', () => {
-				clearTimeout(timer)
-				resolve(Buffer.concat(chunks))
-			})
-		})
+		const bytes = await exchange(port, request)
 		const text = bytes.toString('latin1')
 		const split = text.indexOf('\r\n\r\n')
 		const [statusLine, ...lines] = text.slice(0, split === -1 ? text.length : split).split('\r\n')

@@ -51,7 +51,12 @@ export async function openAcme(options: AcmeOptions = {}) {
 				if (error instanceof ErrorResponse) throw new ConfigError(`ACME_PASS: ${error.message}`)
 				throw error
 			}
-			await store.addUser('acme', hash, 'acme@acme.org', true)
+			try {
+				await store.addUser('acme', hash, 'acme@acme.org', true)
+			} catch (error) {
+				// another instance starting at the same time created it first
+				if (!(error instanceof ErrorResponse && error.status === 409)) throw error
+			}
 		}
 		return { auth, store }
 	} catch (error) {

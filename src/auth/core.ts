@@ -3,7 +3,7 @@
  * authentication chain runs here; the checks and their caches are in checks.ts.
  */
 import { parseSettings, type RawConfig, type Scheme } from './config'
-import { ErrorResponse } from './errors'
+import { ConfigError, ErrorResponse } from './errors'
 import { AuthChecks } from './checks'
 import type { CastFunction, SpecialFunction } from './params'
 import type {
@@ -131,8 +131,9 @@ export class SimpleAuth extends AuthChecks {
 		return this
 	}
 
-	/** Add a hook run on every response, which it may replace. */
+	/** Add a hook run on every response, which it may replace; before `simpleAuth(auth)`. */
 	afterRequest(hook: AfterRequest): this {
+		this.#unsealed('afterRequest')
 		this.hooks.afterRequest.push(hook)
 		return this
 	}
@@ -145,8 +146,20 @@ export class SimpleAuth extends AuthChecks {
 
 	/** Add response headers, fixed or computed per response (FSA_ADD_HEADERS from code). */
 	addHeaders(headers: Record<string, HeaderValue>): this {
+		this.#unsealed('addHeaders')
 		Object.assign(this.hooks.headers, headers)
 		return this
+	}
+
+	#sealed = false
+
+	/** Called by `simpleAuth(auth)`: from then on, hooks that shape responses are refused. */
+	seal(): void {
+		this.#sealed = true
+	}
+
+	#unsealed(hook: string): void {
+		if (this.#sealed) throw new ConfigError(`register ${hook} before using simpleAuth(auth)`)
 	}
 
 	/** Add a receiver of one record per request: method, path, status, user, scheme, delay, error. */

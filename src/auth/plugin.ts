@@ -71,8 +71,33 @@ async function markRendered(response: Promise<Response>): Promise<undefined> {
 
 const routeCheckers = new WeakMap<SimpleAuth, (app: AnyElysia) => string[]>()
 
-/** The status and error of each answered request, for the request log. */
-const outcomes = new WeakMap<Request, { status: number; error?: string; attempt?: string }>()
+/**
+ * Give the request log its record, when the response is mapped (Elysia's after-response
+ * hooks cost more than the rest of the framework on a fast route).
+ */
+function logRequest(
+	auth: SimpleAuth,
+	request: Request,
+	state: RequestState | undefined,
+	status: number,
+	failure?: ErrorResponse
+): void {
+	if (auth.hooks.requestLog.length === 0) return
+	const start = startTimes.get(request) ?? performance.now()
+	const record: RequestRecord = {
+		ts: new Date().toISOString(),
+		reqid: requestIds.get(request) ?? '',
+		method: request.method,
+		path: pathOf(request.url),
+		status,
+		ms: Math.round((performance.now() - start) * 1000) / 1000,
+		user: state?.user ?? null,
+		scheme: state?.scheme ?? null
+	}
+	if (failure) record.error = failure.message
+	if (failure?.detail !== undefined) record.attempt = failure.detail
+	for (const hook of auth.hooks.requestLog) hook(record)
+}
 
 /**
  * Run the start-up route checks of the `simpleAuth` plugin that `app` uses, and return the
@@ -228,6 +253,60 @@ export function simpleAuth(auth: SimpleAuth) {
 	}
 	routeCheckers.set(auth, checkRoutesOf)
 
+	interface MapContext {
+		request: Request
+		set: { status?: unknown; headers: unknown }
+		fsa: RequestState
+		responseValue: unknown
+	}
+
+	/** The headers of a mapped response; false when onError already made it whole. */
+	function mapHeaders({ request, set, fsa, responseValue }: MapContext): number | false {
+		// Elysia maps the response of onError too, with the error's status: it is complete
+		if (responseValue instanceof Response && rendered.has(responseValue)) return false
+		const status = typeof set.status === 'number' ? set.status : 200
+		const headers = set.headers as Record<string, string>
+		if (
+			(typeof responseValue === 'string' || responseValue === undefined || responseValue === null) &&
+			headers['content-type'] === undefined
+		)
+			headers['content-type'] = settings.defaultContentType ?? 'text/plain; charset=utf-8'
+		decorate(auth, headers, request, fsa, status)
+		logRequest(auth, request, fsa, status)
+		return status
+	}
+
+	/** With a token cookie or response hooks to apply, mapping waits for them. */
+	async function mapResponseAsync(context: MapContext) {
+		const status = mapHeaders(context)
+		if (status === false) return
+		const headers = context.set.headers as Record<string, string | string[]>
+		if (cookieCarrier && status < 400) {
+			const cookie = await tokenCookie(context.fsa)
+			if (cookie) {
+				const existing = headers['set-cookie']
+				headers['set-cookie'] = existing === undefined ? cookie : [existing, cookie].flat()
+			}
+		}
+		if (needsFinish(auth)) {
+			const response = toResponse(context.responseValue, status, headers as Record<string, string>)
+			return finish(auth, response, context.request)
+		}
+	}
+
+	// Elysia reads hooks' parameters to know what a request needs (destructure them), and awaits
+	// only async hooks: the synchronous variant, which it runs faster, serves when nothing waits;
+	// the hooks that shape responses must be known now (SimpleAuth refuses them later)
+	const addHeaders =
+		cookieCarrier || needsFinish(auth)
+			? async function addHeaders({ request, set, fsa, responseValue }: MapContext) {
+					return mapResponseAsync({ request, set, fsa, responseValue })
+				}
+			: function addHeaders({ request, set, fsa, responseValue }: MapContext): void {
+					mapHeaders({ request, set, fsa, responseValue })
+				}
+	auth.seal()
+
 	// as flask-cors: credentials are not allowed unless FSA_CORS_OPTS says so
 	const corsOptions = { credentials: false, ...settings.cors.options }
 	const base = settings.cors.enabled ? new Elysia().use(cors(corsOptions)) : new Elysia()
@@ -327,42 +406,14 @@ export function simpleAuth(auth: SimpleAuth) {
 				const args = await authorize(fsa, body, (params ?? {}) as Record<string, string>)
 				return { user: fsa.user, args: args as Record<string, any> }
 			})
-			.mapResponse({ as: 'global' }, async function addHeaders({ request, set, fsa, responseValue }) {
-				// Elysia maps the response of onError too, with the error's status: it is complete
-				if (responseValue instanceof Response && rendered.has(responseValue)) return
-				const status = typeof set.status === 'number' ? set.status : 200
-				const headers = set.headers as Record<string, string | string[]>
-				if (
-					(typeof responseValue === 'string' ||
-						responseValue === undefined ||
-						responseValue === null) &&
-					headers['content-type'] === undefined
-				)
-					headers['content-type'] = settings.defaultContentType ?? 'text/plain; charset=utf-8'
-				decorate(auth, headers as Record<string, string>, request, fsa, status)
-				outcomes.set(request, { status })
-				if (cookieCarrier && status < 400) {
-					const cookie = await tokenCookie(fsa)
-					if (cookie) {
-						const existing = headers['set-cookie']
-						headers['set-cookie'] = existing === undefined ? cookie : [existing, cookie].flat()
-					}
-				}
-				if (needsFinish(auth)) {
-					const response = toResponse(responseValue, status, headers as Record<string, string>)
-					return finish(auth, response, request)
-				}
-			})
+			.mapResponse({ as: 'global' }, addHeaders)
 			.onError({ as: 'global' }, async function renderErrors(context) {
 				const { code, error, request, set } = context
+				// (the context is read whole here: on errors only, where speed matters less)
 				if (error instanceof EarlyResponse) return markRendered(finish(auth, error.response, request))
 				const state = (context as { fsa?: RequestState }).fsa
 				const failure = toErrorResponse(code, error, request)
-				outcomes.set(request, {
-					status: failure.status,
-					error: failure.message,
-					attempt: failure.detail
-				})
+				logRequest(auth, request, state, failure.status, failure)
 				const useFormat =
 					settings.handleAllErrors || (failure.status !== 404 && failure.status !== 405)
 				const base = Object.fromEntries(
@@ -373,26 +424,6 @@ export function simpleAuth(auth: SimpleAuth) {
 				return markRendered(
 					finish(auth, renderError(auth, request, state, failure, base, useFormat), request)
 				)
-			})
-			.onAfterResponse({ as: 'global' }, function logRequest(context) {
-				if (auth.hooks.requestLog.length === 0) return
-				const { request } = context
-				const state = (context as { fsa?: RequestState }).fsa
-				const outcome = outcomes.get(request) ?? { status: 200 }
-				const start = startTimes.get(request) ?? performance.now()
-				const record: RequestRecord = {
-					ts: new Date().toISOString(),
-					reqid: requestIds.get(request) ?? '',
-					method: request.method,
-					path: pathOf(request.url),
-					status: outcome.status,
-					ms: Math.round((performance.now() - start) * 1000) / 1000,
-					user: state?.user ?? null,
-					scheme: state?.scheme ?? null
-				}
-				if (outcome.error !== undefined) record.error = outcome.error
-				if (outcome.attempt !== undefined) record.attempt = outcome.attempt
-				for (const hook of auth.hooks.requestLog) hook(record)
 			})
 			.onStart(function checkOnStart(app) {
 				for (const warning of checkRoutesOf(app as AnyElysia)) console.warn(warning)

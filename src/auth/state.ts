@@ -35,7 +35,9 @@ export class RequestState implements AuthnInput {
 		return this.request.headers
 	}
 
-	client = (): ClientInfo => (this.#client ??= clientInfo(this.request, this.trustedProxies))
+	client(): ClientInfo {
+		return (this.#client ??= clientInfo(this.request, this.trustedProxies))
+	}
 
 	/** Read and merge the request parameters once. */
 	async loadParams(body: unknown, maxBytes: number): Promise<void> {
@@ -53,7 +55,7 @@ export class RequestState implements AuthnInput {
 	}
 
 	/** The merged parameters; throws the 400 of a malformed body. */
-	params = (): RequestParams => {
+	params(): RequestParams {
 		if (this.#paramsError) throw this.#paramsError
 		if (!this.#params) throw new ErrorResponse('request parameters were not read', 500)
 		return this.#params

@@ -87,7 +87,7 @@ export async function tokenScheme(
 ): Promise<SchemeResult> {
 	let token: string | undefined
 	try {
-		token = extractToken(services.settings.token, input.headers, input.params)
+		token = extractToken(services.settings.token, input)
 	} catch (error) {
 		if (error instanceof ErrorResponse) return null
 		throw error

@@ -27,9 +27,9 @@ export function readCookie(header: string | null, name: string): string | undefi
 /** The raw token of a request, or undefined when its carrier holds none. */
 export function extractToken(
 	settings: TokenSettings,
-	headers: Headers,
-	params: () => RequestParams
+	request: { headers: Headers; params(): RequestParams }
 ): string | undefined {
+	const { headers } = request
 	switch (settings.carrier) {
 		case 'bearer': {
 			const header = headers.get('authorization')
@@ -42,7 +42,7 @@ export function extractToken(
 		case 'cookie':
 			return readCookie(headers.get('cookie'), settings.name) || undefined
 		case 'param':
-			return params().getString(settings.name) || undefined
+			return request.params().getString(settings.name) || undefined
 	}
 }
 
