@@ -1,0 +1,322 @@
+/**
+ * Helpers of scripts/bench.ts: child processes (always stopped), wrk (install, Lua scripts,
+ * output parsing), server start-up, memory and CPU accounting.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpus, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Subprocess } from 'bun'
+
+export const HOST = '127.0.0.1'
+let tempDir: string | undefined
+
+/** A path in the benchmark's temp dir, created on first use and removed by cleanup(). */
+export function tempPath(name: string): string {
+	tempDir ??= mkdtempSync(join(tmpdir(), 'acme-bench-'))
+	return join(tempDir, name)
+}
+
+// ---- child processes ------------------------------------------------------------------
+
+const children = new Set<Subprocess>()
+
+export function spawn(cmd: string[], options: { env?: Record<string, string>; log?: string } = {}) {
+	const out = options.log ? Bun.file(options.log) : 'ignore'
+	const child = Bun.spawn(cmd, {
+		env: { ...process.env, ...options.env },
+		stdin: 'ignore',
+		stdout: out,
+		stderr: out
+	})
+	children.add(child)
+	void child.exited.then(() => children.delete(child))
+	return child
+}
+
+/** Stop a child: SIGTERM, then SIGKILL after `graceMs`. */
+export async function stop(child: Subprocess, graceMs = 3000): Promise<void> {
+	if (child.exitCode !== null || child.signalCode !== null) return
+	child.kill('SIGTERM')
+	const timer = setTimeout(() => child.kill('SIGKILL'), graceMs)
+	await child.exited
+	clearTimeout(timer)
+}
+
+/** Stop every child still running and remove the temp dir; safe to call twice. */
+export async function cleanup(): Promise<void> {
+	await Promise.all([...children].map((child) => stop(child)))
+	if (tempDir) rmSync(tempDir, { recursive: true, force: true })
+}
+// last resort when the process exits without going through cleanup()
+process.on('exit', () => {
+	for (const child of children) child.kill('SIGKILL')
+})
+
+/** Run a command to completion, output shown; returns its exit code. */
+export async function run(cmd: string[]): Promise<number> {
+	console.log(`$ ${cmd.join(' ')}`)
+	const child = Bun.spawn(cmd, { stdout: 'inherit', stderr: 'inherit', stdin: 'ignore' })
+	children.add(child)
+	const code = await child.exited
+	children.delete(child)
+	return code
+}
+
+/** The commit benchmarked, marked when src/ has uncommitted changes ("unknown" outside git). */
+export function sourceVersion(): string {
+	const git = (...args: string[]) => Bun.spawnSync(['git', ...args], { stderr: 'ignore' })
+	const head = git('rev-parse', '--short', 'HEAD')
+	if (head.exitCode !== 0) return 'unknown'
+	const dirty = git('status', '--porcelain', 'src').stdout.toString().trim() !== ''
+	return head.stdout.toString().trim() + (dirty ? '+modified' : '')
+}
+
+// ---- wrk ------------------------------------------------------------------------------
+
+/** Make sure wrk is on PATH, installing the Debian package when it is not. */
+export async function ensureWrk(): Promise<string> {
+	const found = Bun.which('wrk')
+	if (found) return found
+	console.log('wrk not found: installing it with apt-get install -y wrk')
+	if ((await run(['apt-get', 'install', '-y', 'wrk'])) !== 0) {
+		console.log('apt-get install failed: running apt-get update and trying again')
+		await run(['apt-get', 'update'])
+		await run(['apt-get', 'install', '-y', 'wrk'])
+	}
+	const installed = Bun.which('wrk')
+	if (!installed)
+		throw new Error(
+			'wrk is missing and could not be installed (apt-get install -y wrk needs root and Debian); ' +
+				'install wrk and run the benchmark again'
+		)
+	return installed
+}
+
+export interface WrkResult {
+	rps: number
+	p50Ms: number
+	p99Ms: number
+	requests: number
+	non2xx: number
+	socketErrors: number
+	/** CPU time wrk itself used, ms. */
+	cpuMs: number
+}
+
+const UNITS: Record<string, number> = { us: 0.001, ms: 1, s: 1000, m: 60000, h: 3600000 }
+
+function toMs(text: string): number {
+	const match = /^([\d.]+)(us|ms|s|m|h)$/.exec(text)
+	if (!match) throw new Error(`unexpected wrk latency: ${text}`)
+	return Number(match[1]) * UNITS[match[2]]
+}
+
+/** Parse the output of `wrk --latency`. */
+export function parseWrk(output: string): Omit<WrkResult, 'cpuMs'> {
+	const rps = /Requests\/sec:\s+([\d.]+)/.exec(output)
+	const p50 = /^\s*50%\s+(\S+)/m.exec(output)
+	const p99 = /^\s*99%\s+(\S+)/m.exec(output)
+	const requests = /(\d+) requests in/.exec(output)
+	if (!rps || !p50 || !p99 || !requests) throw new Error(`cannot parse wrk output:\n${output}`)
+	const errors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(output)
+	return {
+		rps: Number(rps[1]),
+		p50Ms: toMs(p50[1]),
+		p99Ms: toMs(p99[1]),
+		requests: Number(requests[1]),
+		non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(output)?.[1] ?? 0),
+		socketErrors: errors ? errors.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0
+	}
+}
+
+export interface WrkOptions {
+	url: string
+	seconds: number
+	threads: number
+	connections: number
+	script?: string
+	/** Seconds after which wrk counts a request as a timeout. @default 2 */
+	timeout?: number
+}
+
+/** Run wrk, bounded in time (killed 15 s after its duration). */
+export async function wrk(options: WrkOptions): Promise<WrkResult> {
+	const { url, seconds, threads, connections, script, timeout = 2 } = options
+	const cmd = [
+		'wrk',
+		'--latency',
+		'--timeout',
+		`${timeout}s`,
+		`-t${threads}`,
+		`-c${connections}`,
+		`-d${seconds}s`
+	]
+	if (script) cmd.push('-s', script)
+	const child = Bun.spawn([...cmd, url], { stdout: 'pipe', stderr: 'pipe', stdin: 'ignore' })
+	children.add(child)
+	const timer = setTimeout(() => child.kill('SIGKILL'), (seconds + 15) * 1000)
+	const [output, errors, code] = await Promise.all([
+		new Response(child.stdout).text(),
+		new Response(child.stderr).text(),
+		child.exited
+	])
+	clearTimeout(timer)
+	children.delete(child)
+	if (code !== 0) throw new Error(`wrk failed (exit ${code}): ${errors}${output}`)
+	const cpuMs = Number(child.resourceUsage()?.cpuTime.total ?? 0n) / 1000
+	return { ...parseWrk(output), cpuMs }
+}
+
+/** A request as the scenarios describe it, checked with fetch and replayed by wrk. */
+export interface RequestSpec {
+	method?: string
+	path: string
+	headers?: Record<string, string>
+	body?: string
+}
+
+function lua(text: string): string {
+	if (!/^[\x20-\x7e]*$/.test(text)) throw new Error(`non-ASCII text in a wrk script: ${text}`)
+	return JSON.stringify(text) // printable ASCII: a JSON string is a valid Lua string
+}
+
+/** Send one request and insist on its status. */
+export async function call(base: string, spec: RequestSpec, status = 200): Promise<string> {
+	const response = await fetch(base + spec.path, {
+		method: spec.method,
+		headers: spec.headers,
+		body: spec.body
+	})
+	const text = await response.text()
+	if (response.status !== status)
+		throw new Error(
+			`${spec.method ?? 'GET'} ${spec.path}: expected ${status}, got ${response.status}: ${text}`
+		)
+	return text
+}
+
+/** Write a wrk Lua script sending `spec` (method, headers, body) and return its path. */
+export function luaScript(name: string, spec: RequestSpec): string {
+	const lines = [`wrk.method = ${lua(spec.method ?? 'GET')}`, `wrk.path = ${lua(spec.path)}`]
+	for (const [header, value] of Object.entries(spec.headers ?? {}))
+		lines.push(`wrk.headers[${lua(header)}] = ${lua(value)}`)
+	if (spec.body !== undefined) lines.push(`wrk.body = ${lua(spec.body)}`)
+	const path = tempPath(`${name}.lua`)
+	writeFileSync(path, lines.join('\n') + '\n')
+	return path
+}
+
+/** A wrk script sending basic credentials of a new random user and password on every request. */
+export function wrongBasicScript(path: string): string {
+	const file = tempPath('wrong-basic.lua')
+	writeFileSync(
+		file,
+		`local chars = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
+local function b64(s)
+  local out = {}
+  for i = 1, #s, 3 do
+    local a, b, c = s:byte(i, i + 2)
+    local n = a * 65536 + (b or 0) * 256 + (c or 0)
+    for k = 3, 0, -1 do
+      local idx = math.floor(n / 64 ^ k) % 64
+      out[#out + 1] = chars:sub(idx + 1, idx + 1)
+    end
+    if not b then out[#out] = '='; out[#out - 1] = '=' elseif not c then out[#out] = '=' end
+  end
+  return table.concat(out)
+end
+local counter = 0
+function init(args)
+  math.randomseed(os.time() + math.floor(os.clock() * 1000000))
+end
+function request()
+  counter = counter + 1
+  local creds = 'intruder' .. counter .. '-' .. math.random(1, 1000000000) .. ':pw' .. math.random(1, 1000000000)
+  return wrk.format('GET', ${lua(path)}, { ['Authorization'] = 'Basic ' .. b64(creds) })
+end
+`
+	)
+	return file
+}
+
+// ---- servers --------------------------------------------------------------------------
+
+/** A free loopback TCP port (released just before use). */
+export function freePort(): number {
+	const server = Bun.serve({ port: 0, hostname: HOST, fetch: () => new Response() })
+	const port = server.port!
+	server.stop(true)
+	return port
+}
+
+/** Poll `url` until it answers 200; fails when `child` exits first or after `timeoutMs`. */
+export async function waitReady(url: string, child: Subprocess, log: string, timeoutMs = 20000) {
+	const deadline = performance.now() + timeoutMs
+	while (performance.now() < deadline) {
+		if (child.exitCode !== null) throw new Error(`server exited (${child.exitCode}):\n${readLog(log)}`)
+		try {
+			if ((await fetch(url)).status === 200) return
+		} catch {
+			// not listening yet
+		}
+		await Bun.sleep(5)
+	}
+	throw new Error(`server not ready after ${timeoutMs} ms at ${url}:\n${readLog(log)}`)
+}
+
+function readLog(path: string): string {
+	try {
+		return readFileSync(path, 'utf8')
+	} catch {
+		return '(no log)'
+	}
+}
+
+/** Resident and peak resident memory of a process, in KiB (Linux). */
+export function memoryOf(pid: number): { rssKiB: number; hwmKiB: number } {
+	const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+	const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN)
+	return { rssKiB: field('VmRSS'), hwmKiB: field('VmHWM') }
+}
+
+const TICK_MS = 10 // USER_HZ is 100 on Linux
+
+/** Busy CPU ticks of the whole machine (every CPU), from /proc/stat. */
+function machineBusyTicks(): number {
+	const fields = readFileSync('/proc/stat', 'utf8')
+		.split('\n')[0]
+		.trim()
+		.split(/\s+/)
+		.slice(1, 9)
+		.map(Number)
+	const [user, nice, system, , , irq, softirq, steal] = fields
+	return user + nice + system + irq + softirq + steal
+}
+
+/** User and system CPU ticks of one process (every thread). */
+function processTicks(pid: number): number {
+	const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+	const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+	return Number(fields[11]) + Number(fields[12]) // utime, stime
+}
+
+/**
+ * Start measuring the CPU that processes other than the server `pid` and wrk use: the returned
+ * function gives their share of the whole machine since the start, given wrk's CPU time in ms.
+ * A high share means another workload competed with the benchmark.
+ */
+export function otherCpu(pid: number): (wrkMs: number) => number {
+	const start = { at: performance.now(), busy: machineBusyTicks(), own: processTicks(pid) }
+	return (wrkMs) => {
+		const elapsed = performance.now() - start.at
+		const busy = (machineBusyTicks() - start.busy) * TICK_MS
+		const own = (processTicks(pid) - start.own) * TICK_MS + wrkMs
+		return Math.max(0, (busy - own) / (elapsed * cpus().length))
+	}
+}
+
+export function median(values: number[]): number {
+	const sorted = [...values].sort((a, b) => a - b)
+	const mid = sorted.length >> 1
+	return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+}

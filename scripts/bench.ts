@@ -1,0 +1,416 @@
+/**
+ * Load benchmark of the compiled Acme service with wrk: the open route, each authentication
+ * scheme, the stuff routes, a bare Elysia baseline, the node transport, the open route under a
+ * wrong-credentials attack, start-up time and memory. Writes bench/results.json and
+ * bench/results.svg.
+ * usage: bun scripts/bench.ts [--duration SECONDS] [--warmup SECONDS] [--skip-build]
+ */
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { cpus } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { barChart, textTable } from './bench-report'
+import { startPostgres, startRedis } from './services'
+import {
+	HOST,
+	call,
+	cleanup,
+	ensureWrk,
+	freePort,
+	luaScript,
+	median,
+	memoryOf,
+	otherCpu,
+	run,
+	sourceVersion,
+	spawn,
+	stop,
+	tempPath,
+	waitReady,
+	wrk,
+	wrongBasicScript,
+	type RequestSpec,
+	type WrkResult
+} from './bench-lib'
+
+const root = join(import.meta.dir, '..')
+process.chdir(root)
+const { values } = parseArgs({
+	options: {
+		duration: { type: 'string', default: '5' },
+		warmup: { type: 'string', default: '1' },
+		'skip-build': { type: 'boolean', default: false }
+	}
+})
+const seconds = Number(values.duration)
+const warmup = Number(values.warmup)
+if (!Number.isInteger(seconds) || seconds < 1) throw new Error('--duration must be a whole number ≥ 1')
+if (!Number.isInteger(warmup) || warmup < 0) throw new Error('--warmup must be a whole number ≥ 0')
+const THREADS = 2
+const CONNECTIONS = 32
+const STARTS = 5
+/** The least req/s ratio to the open route each scenario should reach. */
+const TARGETS: Record<string, number> = {
+	'fsa-token': 0.8,
+	jwt: 0.7,
+	basic: 0.5,
+	'stuff-get': 0.5,
+	'stuff-patch': 0.25
+}
+
+const CONFIG = `FSA_AUTH = ["token", "basic", "param", "none"]
+FSA_PARAM_USER = "username"
+FSA_PARAM_PASS = "password"
+FSA_TOKEN_SECRET = "some-long-benchmark-secret-0123456789"
+FSA_MODE = "prod"
+`
+const JWT_CONFIG = CONFIG + 'FSA_TOKEN_TYPE = "jwt"\n'
+const ADMIN_PASS = 'Bench-Admin-Pass-1'
+const USER = { login: 'bench', password: 'Bench-Pass-1', email: 'bench@example.org' }
+const STUFF = ['bench-stuff-1', 'bench-stuff-2', 'bench-stuff-3']
+
+interface Server {
+	child: ReturnType<typeof spawn>
+	base: string
+}
+
+const basic = (login: string, password: string) => `Basic ${btoa(`${login}:${password}`)}`
+const bearer = (token: string) => ({ Authorization: `Bearer ${token}` })
+const userBasic = { Authorization: basic(USER.login, USER.password) }
+
+/** Start a server command on a free port and wait for GET /hello. */
+async function startServer(name: string, cmd: (port: number) => string[], env = {}): Promise<Server> {
+	const port = freePort()
+	const log = tempPath(`${name}.log`)
+	const child = spawn(cmd(port), { env, log })
+	const base = `http://${HOST}:${port}`
+	await waitReady(`${base}/hello`, child, log)
+	return { child, base }
+}
+
+function acmeCommand(name: string, config: string, extra: string[] = []) {
+	const file = tempPath(`${name}.toml`)
+	writeFileSync(file, config)
+	const db = tempPath(`${name}.db`)
+	const flags = ['--host', HOST, '--config', file, '--db', db, ...extra]
+	return (port: number) => ['dist/acme', '--port', `${port}`, ...flags]
+}
+
+const startAcme = (name: string, config: string, extra: string[] = []) =>
+	startServer(name, acmeCommand(name, config, extra), { ACME_PASS: ADMIN_PASS })
+
+const JSON_TYPE = { 'Content-Type': 'application/json' }
+
+/** POST a JSON body with basic credentials, expecting 201. */
+const post = (server: Server, path: string, authorization: string, body: unknown) =>
+	call(
+		server.base,
+		{
+			method: 'POST',
+			path,
+			headers: { Authorization: authorization, ...JSON_TYPE },
+			body: JSON.stringify(body)
+		},
+		201
+	)
+
+/** Create the benchmark user (as admin) and its stuff, and return a token of the user. */
+async function prepare(server: Server, withStuff: boolean): Promise<string> {
+	await post(server, '/user', basic('acme', ADMIN_PASS), USER)
+	if (withStuff)
+		for (const [i, stuff] of STUFF.entries())
+			await post(server, '/stuff', userBasic.Authorization, { stuff, price: i + 1 })
+	return JSON.parse(await call(server.base, { path: '/token', headers: userBasic })).token
+}
+
+interface Row {
+	name: string
+	label: string
+	result: WrkResult
+	/** req/s of this scenario over req/s of the open route; null for the attacker itself. */
+	ratio: number | null
+	/** Share of the machine's CPU that other processes used during the measurement. */
+	otherCpu: number
+}
+const rows: Row[] = []
+
+const load = (base: string, spec: RequestSpec, script: string | undefined, duration: number) =>
+	wrk({ url: base + spec.path, seconds: duration, threads: THREADS, connections: CONNECTIONS, script })
+
+/** Check the request once, warm the server up, then measure it with wrk. */
+async function scenario(name: string, label: string, server: Server, spec: RequestSpec): Promise<WrkResult> {
+	await call(server.base, spec)
+	const plain = (spec.method ?? 'GET') === 'GET' && !spec.headers && spec.body === undefined
+	const script = plain ? undefined : luaScript(name, spec)
+	if (warmup > 0) await load(server.base, spec, script, warmup)
+	const other = otherCpu(server.child.pid)
+	const result = await load(server.base, spec, script, seconds)
+	rows.push({ name, label, result, ratio: null, otherCpu: other(result.cpuMs) })
+	const problems = result.non2xx + result.socketErrors
+	console.log(
+		`${label}: ${Math.round(result.rps)} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, ` +
+			`other processes ${percent(rows.at(-1)!.otherCpu)} CPU` +
+			(problems ? `  WARNING: ${result.non2xx} non-2xx, ${result.socketErrors} socket errors` : '')
+	)
+	return result
+}
+
+/** Median time from spawning dist/acme (fresh database, no admin) to its first 200 on /hello. */
+async function measureStartup(): Promise<number[]> {
+	const times: number[] = []
+	for (let i = 0; i < STARTS; i++) {
+		const started = performance.now()
+		const server = await startServer(`start-${i}`, acmeCommand(`start-${i}`, CONFIG))
+		times.push(performance.now() - started)
+		await stop(server.child)
+	}
+	return times
+}
+
+const percent = (share: number) => `${(share * 100).toFixed(0)}%`
+const hello: RequestSpec = { path: '/hello' }
+const helloMe = (headers: Record<string, string>): RequestSpec => ({ path: '/hello-me', headers })
+
+async function main() {
+	await ensureWrk()
+	if (!values['skip-build'] && (await run([process.execPath, 'run', 'build'])) !== 0)
+		throw new Error('bun run build failed')
+
+	const startupMs = await measureStartup()
+	console.log(`start-up to first 200: median ${median(startupMs).toFixed(1)} ms of ${STARTS}`)
+
+	const main = await startAcme('main', CONFIG)
+	const token = await prepare(main, true)
+	const open = await scenario('open', 'GET /hello (open)', main, hello)
+	await scenario('fsa-token', 'GET /hello-me fsa token', main, helloMe(bearer(token)))
+	const jwt = await startAcme('jwt', JWT_CONFIG)
+	await scenario('jwt', 'GET /hello-me JWT', jwt, helloMe(bearer(await prepare(jwt, false))))
+	await stop(jwt.child)
+	await scenario('basic', 'GET /hello-me basic (repeated)', main, helloMe(userBasic))
+	const query = new URLSearchParams({ username: USER.login, password: USER.password })
+	await scenario('param', 'GET /hello-me param', main, { path: `/hello-me?${query}` })
+	await scenario('stuff-get', 'GET /stuff token', main, { path: '/stuff', headers: bearer(token) })
+	const patch = {
+		method: 'PATCH',
+		path: `/stuff/${STUFF[0]}`,
+		headers: { ...bearer(token), ...JSON_TYPE },
+		body: '{"price": 1.5}'
+	}
+	await scenario('stuff-patch', 'PATCH /stuff/:sid token', main, patch)
+	const afterLoad = memoryOf(main.child.pid)
+
+	const node = await startAcme('node', CONFIG, ['--transport', 'node'])
+	await scenario('node', 'GET /hello node transport', node, hello)
+	await stop(node.child)
+	const bare = await startServer('bare', (port) => [process.execPath, 'scripts/bench-bare.ts', `${port}`])
+	const bareResult = await scenario('bare', 'GET /hello bare Elysia', bare, hello)
+	await stop(bare.child)
+
+	// the open route while a second wrk sends new wrong basic credentials on every request
+	console.log('attack: open route under wrong basic credentials...')
+	await call(main.base, helloMe({ Authorization: basic('intruder', 'wrong') }), 401)
+	const other = otherCpu(main.child.pid)
+	const [attacked, attacker] = await Promise.all([
+		load(main.base, hello, undefined, seconds),
+		wrk({
+			url: `${main.base}/hello-me`,
+			seconds,
+			threads: THREADS,
+			connections: CONNECTIONS,
+			script: wrongBasicScript('/hello-me'),
+			timeout: seconds + 5 // a slow 401 is the point: record its latency
+		})
+	])
+	const attackOther = other(attacked.cpuMs + attacker.cpuMs)
+	for (const [name, label, result] of [
+		['open-under-attack', 'GET /hello under attack', attacked],
+		['attacker', 'attacker: wrong basic (401)', attacker]
+	] as const)
+		rows.push({ name, label, result, ratio: null, otherCpu: attackOther })
+	const afterAttack = memoryOf(main.child.pid)
+	await stop(main.child)
+
+	await twoInstances()
+
+	for (const row of rows) if (row.name !== 'attacker') row.ratio = row.result.rps / open.rps
+	report({ startupMs, afterLoad, afterAttack, bareResult, open, attacked, attacker })
+}
+
+/**
+ * Two instances on one PostgreSQL and one Redis behind nginx (docs/nginx.conf): the open route
+ * and a token route through the proxy. Skipped, with a message, when a component is missing.
+ */
+async function twoInstances(): Promise<void> {
+	const nginx = Bun.which('nginx') ?? '/usr/sbin/nginx'
+	const [postgres, redis] = await Promise.all([startPostgres(), startRedis()])
+	if (!postgres || !redis || !(await Bun.file(nginx).exists())) {
+		console.log('two instances behind nginx: SKIPPED (needs postgresql, redis-server and nginx)')
+		await Promise.all([postgres?.stop(), redis?.stop()])
+		return
+	}
+	const config = `${CONFIG}FSA_CACHE = "redis"\nFSA_CACHE_OPTS = { url = "${redis.url}" }\nFSA_TRUSTED_PROXIES = ["${HOST}"]\n`
+	const file = tempPath('scaled.toml')
+	writeFileSync(file, config)
+	const instance = (port: number) => [
+		'dist/acme',
+		'--port',
+		`${port}`,
+		'--host',
+		HOST,
+		'--config',
+		file,
+		'--db',
+		postgres.url
+	]
+	const a = await startServer('scaled-a', instance, { ACME_PASS: ADMIN_PASS })
+	const b = await startServer('scaled-b', instance)
+	const port = freePort()
+	const prefix = tempPath('nginx')
+	mkdirSync(prefix, { recursive: true })
+	const conf = (await Bun.file('docs/nginx.conf').text())
+		.replace('127.0.0.1:5001', a.base.replace('http://', ''))
+		.replace('127.0.0.1:5002', b.base.replace('http://', ''))
+		.replace('127.0.0.1:8080', `${HOST}:${port}`)
+	writeFileSync(join(prefix, 'nginx.conf'), conf)
+	const proxy = spawn(
+		[nginx, '-p', prefix, '-c', join(prefix, 'nginx.conf'), '-g', `daemon off; pid ${prefix}/nginx.pid;`],
+		{
+			log: tempPath('nginx.log')
+		}
+	)
+	try {
+		const front: Server = { child: a.child, base: `http://${HOST}:${port}` }
+		await waitReady(`${front.base}/hello`, proxy, tempPath('nginx.log'))
+		const token = await prepare(front, false)
+		await scenario('nginx-open', 'GET /hello, 2 instances via nginx', front, hello)
+		await scenario(
+			'nginx-token',
+			'GET /hello-me fsa token, 2 instances via nginx',
+			front,
+			helloMe(bearer(token))
+		)
+	} finally {
+		await stop(proxy)
+		await Promise.all([stop(a.child), stop(b.child)])
+		await Promise.all([postgres.stop(), redis.stop()])
+	}
+}
+
+function report(run: {
+	startupMs: number[]
+	afterLoad: ReturnType<typeof memoryOf>
+	afterAttack: ReturnType<typeof memoryOf>
+	bareResult: WrkResult
+	open: WrkResult
+	attacked: WrkResult
+	attacker: WrkResult
+}) {
+	const ratio = (name: string) => rows.find((row) => row.name === name)!.ratio!
+	const bare = run.open.rps / run.bareResult.rps
+	const targets = [
+		...Object.entries(TARGETS).map(([name, want]) => ({
+			target: `${rows.find((row) => row.name === name)!.label} ≥ ${want}× open`,
+			value: ratio(name),
+			want
+		})),
+		{ target: 'GET /hello (open) ≥ 0.8× bare Elysia', value: bare, want: 0.8 }
+	].map((t) => ({ ...t, held: t.value >= t.want }))
+
+	const header = ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'ratio', 'non-2xx', 'errors', 'other CPU']
+	const table = rows.map((row) => [
+		row.label,
+		Math.round(row.result.rps).toString(),
+		row.result.p50Ms.toFixed(2),
+		row.result.p99Ms.toFixed(2),
+		row.ratio === null ? '-' : row.ratio.toFixed(2),
+		row.result.non2xx.toString(),
+		row.result.socketErrors.toString(),
+		percent(row.otherCpu)
+	])
+	console.log(`\n${textTable(header, table)}\n`)
+
+	const startup = median(run.startupMs)
+	const mib = (kib: number) => (kib / 1024).toFixed(1)
+	console.log(
+		`open route p99: ${run.open.p99Ms.toFixed(2)} ms alone, ${run.attacked.p99Ms.toFixed(2)} ms under attack ` +
+			`(attacker: ${run.attacker.requests} requests, p99 ${run.attacker.p99Ms.toFixed(2)} ms, ` +
+			`${run.attacker.socketErrors} socket errors)`
+	)
+	console.log(`start-up to first 200 on /hello: median ${startup.toFixed(1)} ms of ${STARTS}`)
+	console.log(
+		`main server memory: VmRSS ${mib(run.afterLoad.rssKiB)} MiB after the load, ` +
+			`${mib(run.afterAttack.rssKiB)} MiB after the attack (peak VmHWM ${mib(run.afterAttack.hwmKiB)} MiB)`
+	)
+	const busiest = Math.max(...rows.map((row) => row.otherCpu))
+	if (busiest > 0.1)
+		console.log(
+			`WARNING: other processes used up to ${percent(busiest)} of the machine's CPU during the ` +
+				'measurements: the numbers are noisy, run again on a quiet machine'
+		)
+	console.log('\ntargets:')
+	for (const t of targets)
+		console.log(`  ${t.held ? 'HOLDS ' : 'MISSED'}  ${t.target}: ${t.value.toFixed(2)}×`)
+
+	mkdirSync('bench', { recursive: true })
+	const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Bun ${Bun.version}`
+	const commit = sourceVersion()
+	const results = {
+		date: new Date().toISOString(),
+		machine,
+		commit,
+		wrk: { durationSeconds: seconds, warmupSeconds: warmup, threads: THREADS, connections: CONNECTIONS },
+		scenarios: rows.map(({ name, label, result, ratio, otherCpu }) => ({
+			name,
+			label,
+			...result,
+			ratio,
+			otherCpu
+		})),
+		attack: {
+			openAloneP99Ms: run.open.p99Ms,
+			openUnderAttackP99Ms: run.attacked.p99Ms,
+			attacker: run.attacker
+		},
+		startup: { medianMs: startup, samplesMs: run.startupMs },
+		memory: { afterLoad: run.afterLoad, afterAttack: run.afterAttack },
+		targets
+	}
+	writeFileSync('bench/results.json', JSON.stringify(results, null, '\t') + '\n')
+	const subtitles = [
+		`commit ${commit}; wrk ${THREADS} threads, ${CONNECTIONS} connections, ${seconds} s each; ${machine}`,
+		`open route: ${bare.toFixed(2)}× bare Elysia (target 0.8×); p99 ${run.open.p99Ms.toFixed(2)} ms alone, ` +
+			`${run.attacked.p99Ms.toFixed(2)} ms under the wrong-credentials attack`
+	]
+	const bars = rows.map((row) => ({
+		label: row.label,
+		rps: row.result.rps,
+		ratio: row.ratio,
+		target: TARGETS[row.name]
+	}))
+	writeFileSync('bench/results.svg', barChart('Acme service: requests per second', subtitles, bars))
+	console.log(`\nwrote bench/results.json and bench/results.svg (commit ${commit})`)
+}
+
+// the whole run is bounded: every scenario plus build and start-ups
+const budgetMs = (12 * (seconds + warmup + 10) + 300) * 1000
+const watchdog = setTimeout(() => {
+	console.error(`bench: still running after ${budgetMs / 1000} s, giving up`)
+	void cleanup().then(() => process.exit(1))
+}, budgetMs)
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+	process.on(signal, () => {
+		console.error(`bench: ${signal} received, stopping every process started`)
+		void cleanup().then(() => process.exit(130))
+	})
+
+let failed = false
+try {
+	await main()
+} catch (error) {
+	failed = true
+	console.error(`bench: ${error instanceof Error ? error.message : error}`)
+} finally {
+	clearTimeout(watchdog)
+	await cleanup()
+}
+process.exit(failed ? 1 : 0)
