@@ -5,7 +5,10 @@
 
 const socketAddresses = new WeakMap<Request, string>()
 
-/** Record the socket address of a request (transports do this; tests may too). */
+/**
+ * Record the socket address of a request (transports do this; tests may too).
+ * @example app.handle(setClientAddress(new Request('http://localhost/me'), '127.0.0.1'))
+ */
 export function setClientAddress(request: Request, address: string): Request {
 	socketAddresses.set(request, address)
 	return request

@@ -48,6 +48,15 @@ export interface SimpleAuthOptions {
 	authentication?: Record<string, AuthenticationScheme>
 }
 
+export interface TokenOptions {
+	/** The realm the token is for. @default FSA_REALM */
+	realm?: string
+	/** Minutes until it expires. @default FSA_TOKEN_DELAY */
+	delayMinutes?: number
+	/** JWT only: the `scope` claim, checked by oauth routes. @default [] */
+	scopes?: string[]
+}
+
 /**
  * FlaskSimpleAuth's `checkPath`: lower-case path segments joined by dashes, parameters in
  * snake case, and no HTTP method names in the path.
@@ -248,10 +257,7 @@ export class SimpleAuth extends AuthChecks {
 	 * FSA_TOKEN_TYPE, valid FSA_TOKEN_DELAY minutes unless `delayMinutes` says otherwise.
 	 * @example const token = await auth.createToken(user, { delayMinutes: 10 })
 	 */
-	createToken(
-		user: string,
-		options: { realm?: string; delayMinutes?: number; scopes?: string[] } = {}
-	): Promise<string> {
+	createToken(user: string, options: TokenOptions = {}): Promise<string> {
 		return this.tokens.create(
 			user,
 			options.realm ?? this.settings.realm,

@@ -5,6 +5,7 @@
 export {
 	SimpleAuth,
 	checkPath,
+	type TokenOptions,
 	type SimpleAuthOptions,
 	type GetUserPass,
 	type GroupCheck,

@@ -19,23 +19,39 @@ import type { RawParam, RequestParams } from './request'
 import { ConfigError } from './errors'
 import { readCookie } from './authn/token'
 
-/** Any JSON value; sent over HTTP as a JSON string (FlaskSimpleAuth's `JsonData`). */
+/**
+ * Any JSON value; sent over HTTP as a JSON string (FlaskSimpleAuth's `JsonData`).
+ * @example args: t.Object({ p: JsonData() }) // ?p=[1,2] gives [1, 2]; ?p=not-json is a 400
+ */
 export const JsonData = (options?: { description?: string }) => T.Unknown({ ...options, 'x-json-data': true })
 
 /**
  * A parameter filled by the framework rather than the request: `user` (the current user),
  * `cookie` and `header` (named like the parameter, `_` read as `-` for headers), `request`,
  * or a kind registered with `auth.specialParameter`. Sent in the request, it is a 400.
+ * @example args: t.Object({ agent: Special('header', t.String()), ip: Special('ip', t.String()) })
  */
 export const Special = <S extends TSchema = TUnknown>(kind: string, schema?: S): S =>
 	({ ...(schema ?? T.Unknown()), 'x-special': kind }) as unknown as S
+/** The authenticated login (FlaskSimpleAuth's `CurrentUser`). */
 export const CurrentUser = () => Special('user', T.String())
+/**
+ * The cookie named like the parameter; missing, its default or a 400.
+ * @example args: t.Object({ theme: Cookie({ default: 'light' }) })
+ */
 export const Cookie = (options?: { default?: string }) => Special('cookie', T.String(options))
+/**
+ * The header named like the parameter, `_` read as `-`; missing, its default or a 400.
+ * @example args: t.Object({ user_agent: Header() }) // the User-Agent header
+ */
 export const Header = (options?: { default?: string }) => Special('header', T.String(options))
 // Unknown at run time (TypeBox cannot compile an Unsafe schema), typed for the handler
 export const CurrentRequest = () => Special<TUnsafe<Request>>('request')
 
-/** A parameter converted by a function registered with `auth.cast(name, fn)`. */
+/**
+ * A parameter converted by a function registered with `auth.cast(name, fn)`; a throw is a 400.
+ * @example auth.cast('upper', (value) => String(value).toUpperCase()) // then args: t.Object({ code: Cast<string>('upper') })
+ */
 export const Cast = <V = unknown>(name: string) =>
 	({ ...T.Unknown(), 'x-cast': name }) as unknown as TUnsafe<V>
 
