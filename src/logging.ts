@@ -6,8 +6,12 @@ import type { RequestRecord } from './auth'
 
 export function formatRecord(record: RequestRecord, json: boolean): string {
 	if (json) {
-		const { ts, ...rest } = record
-		return JSON.stringify({ ts, level: record.status >= 500 ? 'error' : 'info', ...rest })
+		// written field by field: the log line is on every request's path
+		const level = record.status >= 500 ? 'error' : 'info'
+		let line = `{"ts":"${record.ts}","level":"${level}","reqid":${JSON.stringify(record.reqid)},"method":${JSON.stringify(record.method)},"path":${JSON.stringify(record.path)},"status":${record.status},"ms":${record.ms},"user":${JSON.stringify(record.user)},"scheme":${JSON.stringify(record.scheme)}`
+		if (record.error !== undefined) line += `,"error":${JSON.stringify(record.error)}`
+		if (record.attempt !== undefined) line += `,"attempt":${JSON.stringify(record.attempt)}`
+		return `${line}}`
 	}
 	const who = record.user ? `${record.user} (${record.scheme})` : '-'
 	const error = record.error

@@ -57,7 +57,8 @@ describe('the request log', () => {
 				['GET', '/primes', 400, null, null]
 			])
 			expect(records[0].reqid).toBe('req-42')
-			expect(records[1].reqid).toMatch(/^[0-9a-f-]{36}$/)
+			expect(records[1].reqid).toMatch(/^[0-9a-f]{12}-[0-9a-z]+$/)
+			expect(records[2].reqid).not.toBe(records[1].reqid)
 			for (const record of records) {
 				expect(record.ms).toBeGreaterThanOrEqual(0)
 				expect(Date.parse(record.ts)).not.toBeNaN()

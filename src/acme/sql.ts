@@ -12,6 +12,8 @@ export type Constraint = 'unique' | 'foreign' | undefined
 export interface SqlDriver {
 	readonly dialect: 'sqlite' | 'postgres'
 	all<T>(sql: string, params?: Params): Promise<T[]>
+	/** The first row of a query, or undefined. */
+	one<T>(sql: string, params?: Params): Promise<T | undefined>
 	/** Run a statement; resolves to the number of rows it changed. */
 	run(sql: string, params?: Params): Promise<number>
 	/** Which constraint an error broke, if any. */
@@ -39,6 +41,10 @@ export class SqliteDriver implements SqlDriver {
 
 	async all<T>(sql: string, params: Params = {}): Promise<T[]> {
 		return this.db.query<T, Params>(sql).all(params)
+	}
+
+	async one<T>(sql: string, params: Params = {}): Promise<T | undefined> {
+		return this.db.query<T, Params>(sql).get(params) ?? undefined
 	}
 
 	async run(sql: string, params: Params = {}): Promise<number> {
@@ -102,6 +108,10 @@ export class PostgresDriver implements SqlDriver {
 				names.map((name) => params[name])
 			))
 		] as T[]
+	}
+
+	async one<T>(sql: string, params: Params = {}): Promise<T | undefined> {
+		return (await this.all<T>(sql, params))[0]
 	}
 
 	async run(sql: string, params: Params = {}): Promise<number> {

@@ -83,7 +83,8 @@ export class AcmeData {
 
 	async userExists(login: string): Promise<boolean> {
 		return (
-			(await this.driver.all('SELECT 1 AS found FROM users WHERE login = $login', { login })).length > 0
+			(await this.driver.one('SELECT 1 AS found FROM users WHERE login = $login', { login })) !==
+			undefined
 		)
 	}
 
@@ -105,7 +106,7 @@ export class AcmeData {
 	}
 
 	async getUserPass(login: string): Promise<string | null> {
-		const [row] = await this.driver.all<{ password: string }>(
+		const row = await this.driver.one<{ password: string }>(
 			'SELECT password FROM users WHERE login = $login',
 			{
 				login
@@ -115,7 +116,7 @@ export class AcmeData {
 	}
 
 	async userIsAdmin(login: string): Promise<boolean> {
-		const [row] = await this.driver.all<{ is_admin: number }>(
+		const row = await this.driver.one<{ is_admin: number }>(
 			'SELECT is_admin FROM users WHERE login = $login',
 			{
 				login
@@ -162,10 +163,9 @@ export class AcmeData {
 
 	/** The owner of some stuff, or null when it does not exist. */
 	async getStuffOwner(stuff: string): Promise<string | null> {
-		const [row] = await this.driver.all<{ owner: string }>(
-			'SELECT owner FROM stuff WHERE name = $stuff',
-			{ stuff }
-		)
+		const row = await this.driver.one<{ owner: string }>('SELECT owner FROM stuff WHERE name = $stuff', {
+			stuff
+		})
 		return row?.owner ?? null
 	}
 
@@ -181,7 +181,7 @@ export class AcmeData {
 
 	/** The version of a user, changed by every update; null when there is no such user. */
 	async userVersion(login: string): Promise<number | null> {
-		const [row] = await this.driver.all<{ version: number }>(
+		const row = await this.driver.one<{ version: number }>(
 			'SELECT version FROM users WHERE login = $login',
 			{
 				login
@@ -217,10 +217,9 @@ export class AcmeData {
 	}
 
 	async getSetting(key: string): Promise<string | null> {
-		const [row] = await this.driver.all<{ value: string }>(
-			'SELECT value FROM settings WHERE key = $key',
-			{ key }
-		)
+		const row = await this.driver.one<{ value: string }>('SELECT value FROM settings WHERE key = $key', {
+			key
+		})
 		return row?.value ?? null
 	}
 

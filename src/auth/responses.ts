@@ -9,13 +9,20 @@ import { basicChallenge } from './authn/basic'
 import { bearerChallenge } from './authn/token'
 
 export const startTimes = new WeakMap<Request, number>()
-/** The id of each request: a valid incoming X-Request-Id, or a new UUIDv7. */
+/** The id of each request: a valid incoming X-Request-Id, or a new one unique among instances. */
 export const requestIds = new WeakMap<Request, string>()
 const REQUEST_ID = /^[\w.:-]{1,128}$/
 
+/** Ids made here: a random prefix per process (instances differ) and a counter. */
+const ID_PREFIX = Buffer.from(crypto.getRandomValues(new Uint8Array(6))).toString('hex')
+let idCounter = 0
+
 export function assignRequestId(request: Request): string {
 	const incoming = request.headers.get('x-request-id')
-	const id = incoming !== null && REQUEST_ID.test(incoming) ? incoming : Bun.randomUUIDv7()
+	const id =
+		incoming !== null && REQUEST_ID.test(incoming)
+			? incoming
+			: `${ID_PREFIX}-${(++idCounter).toString(36)}`
 	requestIds.set(request, id)
 	return id
 }
