@@ -65,13 +65,18 @@ export class MemoryBackend implements CacheBackend {
 		while (this.#entries.size > this.size) this.#entries.delete(this.#entries.keys().next().value!)
 	}
 
-	async get(key: string): Promise<unknown> {
+	/** A value without waiting: the fast path of every cache hit in memory. */
+	peek(key: string): unknown {
 		const entry = this.#live(key)
 		if (entry && this.kind === 'lru') {
 			this.#entries.delete(key)
 			this.#entries.set(key, entry)
 		}
 		return entry?.value
+	}
+
+	async get(key: string): Promise<unknown> {
+		return this.peek(key)
 	}
 
 	async set(key: string, value: unknown, ttlSeconds?: number): Promise<void> {
@@ -185,6 +190,14 @@ export class Cache {
 
 	get(key: string): Promise<unknown> {
 		return this.enabled ? this.backend.get(key) : Promise.resolve(undefined)
+	}
+
+	/**
+	 * A value of the backend, synchronously when it is in memory (no promise to wait for on
+	 * the hot path), else a promise; `await` either.
+	 */
+	lookup(key: string): unknown {
+		return this.backend instanceof MemoryBackend ? this.backend.peek(key) : this.backend.get(key)
 	}
 
 	async set(key: string, value: unknown): Promise<void> {

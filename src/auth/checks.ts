@@ -130,7 +130,8 @@ export abstract class AuthChecks {
 	/** Verify a token, through the cache; a cached token's expiry is checked again. */
 	async verifyToken(token: string, realm: string): Promise<TokenIdentity> {
 		const key = this.cache.key('t', token, realm)
-		const cached = (await this.cache.get(key)) as TokenIdentity | undefined
+		const found = this.cache.enabled ? this.cache.lookup(key) : undefined
+		const cached = (found instanceof Promise ? await found : found) as TokenIdentity | undefined
 		if (cached !== undefined) {
 			if (Date.now() / 1000 - this.settings.token.graceMinutes * 60 > cached.expires) {
 				await this.cache.delete(key)
@@ -209,12 +210,33 @@ export abstract class AuthChecks {
 	}
 
 	/** Throw 401 when a verified token was revoked, or its user no longer exists. */
+	/** When each token user was last seen in the database, for one second: tokens are stateless. */
+	readonly #seenUsers = new Map<string, number>()
+
+	/**
+	 * Whether a token's user still exists (its version is not null), asked of the database at
+	 * most once a second per user: a deleted user's tokens stop within a second, and a busy
+	 * token route does not query the database on every request.
+	 */
+	async #userStillExists(login: string): Promise<boolean> {
+		const now = Date.now()
+		const seen = this.#seenUsers.get(login)
+		if (seen !== undefined && now - seen < 1000) return true
+		if ((await this.#versionOf(login)) === null) {
+			this.#seenUsers.delete(login)
+			return false
+		}
+		if (this.#seenUsers.size >= 10_000) this.#seenUsers.clear()
+		this.#seenUsers.set(login, now)
+		return true
+	}
+
 	async #checkNotRevoked(token: string, identity: TokenIdentity): Promise<void> {
-		const [revoked, revokedBefore, version] = await Promise.all([
-			this.cache.backend.get(this.#revokedTokenKey(token)),
-			this.cache.backend.get(this.cache.key('R', identity.user)),
-			this.userVersionHook ? this.#versionOf(identity.user) : 'no version hook'
-		])
+		let revoked = this.cache.lookup(this.#revokedTokenKey(token))
+		let revokedBefore = this.cache.lookup(this.cache.key('R', identity.user))
+		// Redis answers asynchronously: ask it both at once; memory answered already
+		if (revoked instanceof Promise || revokedBefore instanceof Promise)
+			[revoked, revokedBefore] = await Promise.all([revoked, revokedBefore])
 		if (revoked === true) throw new ErrorResponse('revoked auth token', 401)
 		// a token issued before the user's revocation expires before revocation time + delay
 		if (
@@ -222,7 +244,8 @@ export abstract class AuthChecks {
 			identity.expires <= revokedBefore + this.settings.token.delayMinutes * 60
 		)
 			throw new ErrorResponse('revoked auth token', 401)
-		if (version === null) throw new ErrorResponse('no such user for auth token', 401)
+		if (this.userVersionHook && !(await this.#userStillExists(identity.user)))
+			throw new ErrorResponse('no such user for auth token', 401)
 	}
 
 	/** oauth: every scope the route names must be in the token; 403 for the first missing. */
