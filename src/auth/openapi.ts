@@ -7,6 +7,7 @@ import { OptionalKind, type TSchema } from '@sinclair/typebox'
 import type { SimpleAuth } from './core'
 import type { Scheme, Settings } from './config'
 import type { CompiledArgs } from './params'
+import { argsOfRoute } from './plugin'
 
 export interface OpenApiInfo {
 	title: string
@@ -26,10 +27,8 @@ export interface OpenApiDocument {
 interface Route {
 	method: string
 	path: string
-	hooks?: { detail?: Json; transform?: unknown }
+	hooks?: { detail?: Json }
 }
-
-type HookFn = (context: unknown) => unknown
 
 const METHODS = new Set(['GET', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'HEAD', 'PATCH', 'TRACE'])
 /** Route details copied into the operation as they are. */
@@ -110,37 +109,6 @@ function requirements(authn: Scheme[], schemes: Map<Scheme, [string, Json]>, gro
 		if (key !== undefined && !found.has(key)) found.set(key, scheme === 'oauth' ? groups : [])
 	}
 	return [...found].map(([key, scopes]) => ({ [key]: scopes }))
-}
-
-/**
- * The compiled `args` of a route. Elysia keeps no macro option, so ask the plugin's own
- * `transform` hooks, which record them on the request state, with a context holding only
- * `fsa`: any other hook fails on its first access and is ignored.
- */
-function argsOf(route: Route): CompiledArgs | undefined {
-	const probe: { args?: CompiledArgs } = {}
-	const context = new Proxy(
-		{ fsa: probe },
-		{
-			get(target, key) {
-				if (key !== 'fsa') throw new Error('not a macro hook')
-				return target.fsa
-			}
-		}
-	)
-	const hooks = route.hooks?.transform
-	for (const hook of Array.isArray(hooks) ? hooks : hooks ? [hooks] : []) {
-		const container = hook as { fn?: HookFn; subType?: string; scope?: string }
-		const fn = typeof hook === 'function' ? (hook as HookFn) : container.fn
-		if (!fn || container.subType || container.scope || fn.name !== 'transform') continue
-		try {
-			const result = fn(context)
-			if (result instanceof Promise) result.catch(() => undefined)
-		} catch {
-			// not one of the plugin's hooks
-		}
-	}
-	return probe.args
 }
 
 /** Formats of the string branch Elysia's `t.Integer`, `t.Numeric`... add to coerce strings. */
@@ -261,7 +229,7 @@ export function openapiDocument(app: AnyElysia, auth: SimpleAuth, info: OpenApiI
 		const variables = (detail['x-variables'] as string[] | undefined) ?? []
 		const open = authz === 'OPEN' && authn.includes('none')
 		const security = open ? [] : requirements(authn, schemes, groups)
-		const args = argsOf(route)
+		const args = argsOfRoute(auth, detail)
 		const responses: Record<string, Json> = { '2XX': { description: 'success' } }
 		if (args && args.params.length > 0)
 			responses['400'] = { description: 'missing or invalid parameters' }

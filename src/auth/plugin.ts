@@ -10,7 +10,7 @@ import type { RequestRecord, SimpleAuth } from './core'
 import { expandSchemes, type Scheme } from './config'
 import { ConfigError, ErrorResponse } from './errors'
 import { compileAuthz, type AuthzRule } from './authz'
-import { compileArgs, fillArgs } from './params'
+import { compileArgs, fillArgs, type CompiledArgs } from './params'
 import { readBody } from './request'
 import { RequestState } from './state'
 import { clientInfo, isLoopback, setClientAddress, socketAddress } from './client'
@@ -70,6 +70,14 @@ async function markRendered(response: Promise<Response>): Promise<undefined> {
 }
 
 const routeCheckers = new WeakMap<SimpleAuth, (app: AnyElysia) => string[]>()
+/** The compiled `args` of each route, by the id its detail records (`x-args-id`). */
+const routeArgs = new WeakMap<SimpleAuth, CompiledArgs[]>()
+
+/** The compiled `args` a route declared, from its detail; undefined when it declared none. */
+export function argsOfRoute(auth: SimpleAuth, detail: Record<string, unknown>): CompiledArgs | undefined {
+	const id = detail['x-args-id']
+	return typeof id === 'number' ? routeArgs.get(auth)?.[id] : undefined
+}
 
 let lastMs = 0
 let lastIso = ''
@@ -398,8 +406,11 @@ export function simpleAuth(auth: SimpleAuth) {
 				/** Typed parameters, merged from the path, query, form and JSON body. */
 				args(schema: TObject) {
 					const compiled = compileArgs(schema, auth.registry)
+					const declared = routeArgs.get(auth) ?? []
+					routeArgs.set(auth, declared)
+					const id = declared.push(compiled) - 1
 					return {
-						detail: { 'x-args': [...compiled.names] } as Record<string, unknown>,
+						detail: { 'x-args': [...compiled.names], 'x-args-id': id } as Record<string, unknown>,
 						transform({ fsa }) {
 							fsa.args = compiled
 						}
