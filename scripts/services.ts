@@ -1,8 +1,8 @@
 /**
- * Real Redis and PostgreSQL servers for tests and benchmarks: started on loopback in
- * temporary folders (PostgreSQL as its own system user when run as root), stopped at the end.
- * `.ci/run` installs Debian's redis-server and postgresql packages; where they are missing,
- * the starters return undefined and callers skip with a visible message.
+ * Real Redis and PostgreSQL servers for tests and benchmarks: installed from Debian's packages
+ * when missing (as root), started on loopback in temporary folders (PostgreSQL as its own system
+ * user when run as root), stopped at the end. Where they cannot be installed, the starters return
+ * undefined and callers skip with a visible message.
  */
 import { mkdtempSync, readdirSync, rmSync, chownSync, existsSync } from 'node:fs'
 import { tmpdir, userInfo } from 'node:os'
@@ -11,6 +11,32 @@ import { join } from 'node:path'
 export interface Service {
 	url: string
 	stop(): Promise<void>
+}
+
+const installs = new Map<string, Promise<boolean>>()
+
+/**
+ * Install a Debian package when `present` says it is missing, once per process; true when it is
+ * there afterwards. Only root can install; anyone else gets false at once.
+ */
+export function ensurePackage(name: string, present: () => boolean): Promise<boolean> {
+	if (present()) return Promise.resolve(true)
+	let install = installs.get(name)
+	if (!install) {
+		install = (async () => {
+			if (userInfo().uid !== 0 || !Bun.which('apt-get')) return false
+			console.warn(`installing ${name} from Debian's packages...`)
+			const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
+			const options = { env, stdout: 'ignore', stderr: 'ignore', timeout: 300_000 } as const
+			if (Bun.spawnSync(['apt-get', 'install', '-y', name], options).exitCode !== 0) {
+				Bun.spawnSync(['apt-get', 'update'], options)
+				Bun.spawnSync(['apt-get', 'install', '-y', name], options)
+			}
+			return present()
+		})()
+		installs.set(name, install)
+	}
+	return install
 }
 
 async function freePort(): Promise<number> {
@@ -31,8 +57,8 @@ async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 
 
 /** A Redis server on loopback without persistence, or undefined when redis-server is missing. */
 export async function startRedis(): Promise<Service | undefined> {
-	const binary = Bun.which('redis-server')
-	if (!binary) return undefined
+	if (!(await ensurePackage('redis-server', () => Bun.which('redis-server') !== null))) return undefined
+	const binary = Bun.which('redis-server')!
 	const dir = mkdtempSync(join(tmpdir(), 'acme-redis-'))
 	const port = await freePort()
 	const child = Bun.spawn(
@@ -84,8 +110,8 @@ function postgresBin(): string | undefined {
  * authentication, loopback only), or undefined when PostgreSQL is not installed.
  */
 export async function startPostgres(): Promise<Service | undefined> {
-	const bin = postgresBin()
-	if (!bin) return undefined
+	if (!(await ensurePackage('postgresql', () => postgresBin() !== undefined))) return undefined
+	const bin = postgresBin()!
 	const dir = mkdtempSync(join(tmpdir(), 'acme-pg-'))
 	const data = join(dir, 'data')
 	// PostgreSQL refuses to run as root: run it as its own system user

@@ -22,7 +22,7 @@ export function acmeStoreSuite(store: TestStore): void {
 	let available = false
 	beforeAll(async () => {
 		available = await store.setUp()
-	})
+	}, 600_000) // time to install PostgreSQL where it is missing
 	afterAll(() => store.tearDown())
 	/** A test that runs only where the store is available (skipped visibly otherwise). */
 	const test = Object.assign(

@@ -1,12 +1,13 @@
 /**
  * The docs page of the compiled binary in headless Chromium: it renders the route list
  * without a single request to another origin (its scripts and styles are in the binary).
- * Needs Debian's chromium (`apt-get install chromium`); skipped, with a warning, without it.
+ * Needs Debian's chromium, installed when missing; skipped, with a warning, where it cannot be.
  * ACME_BINARY names a binary to test instead of building one.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { existsSync } from 'node:fs'
 import { chromium, type Browser } from 'playwright-core'
+import { ensurePackage } from '../scripts/services'
 import { Binary } from './binary'
 
 const CHROMIUM = '/usr/bin/chromium'
@@ -33,8 +34,9 @@ const ROUTES = [
 	'/len'
 ]
 
-const available = existsSync(CHROMIUM)
-if (!available) console.warn(`SKIPPED docs page test: ${CHROMIUM} is missing (apt-get install -y chromium)`)
+// installed from Debian's packages where missing (as root; top-level await has no time limit)
+const available = await ensurePackage('chromium', () => existsSync(CHROMIUM))
+if (!available) console.warn(`SKIPPED docs page test: ${CHROMIUM} is missing and cannot be installed`)
 
 let binary: Binary | undefined
 let browser: Browser | undefined

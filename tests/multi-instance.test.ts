@@ -4,10 +4,10 @@
  * skipped with a visible message only when they are not installed.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { startPostgres, startRedis, type Service } from '../scripts/services'
+import { ensurePackage, startPostgres, startRedis, type Service } from '../scripts/services'
 import { Binary, http, toml, type Server } from './binary'
 
 const ADMIN = 'acme:Adm1n-Pass'
@@ -44,7 +44,7 @@ beforeAll(async () => {
 		binary.start({ config, db: postgres.url, pass: 'Adm1n-Pass' })
 	])
 	ready = true
-}, 60_000)
+}, 600_000) // time to install the servers where they are missing
 
 afterAll(async () => {
 	await binary?.cleanup()
@@ -121,9 +121,11 @@ describe('two instances, one PostgreSQL, one Redis', () => {
 	})
 
 	shared('nginx with docs/nginx.conf spreads requests over both instances', async () => {
-		const nginx =
-			Bun.which('nginx') ?? ((await Bun.file('/usr/sbin/nginx').exists()) ? '/usr/sbin/nginx' : null)
-		if (!nginx) return console.warn('SKIPPED: nginx is not installed (apt-get install nginx)')
+		const nginxPath = () =>
+			Bun.which('nginx') ?? (existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : null)
+		if (!(await ensurePackage('nginx', () => nginxPath() !== null)))
+			return console.warn('SKIPPED: nginx is not installed and cannot be (apt-get install nginx)')
+		const nginx = nginxPath()!
 		const dir = mkdtempSync(join(tmpdir(), 'acme-nginx-'))
 		const port = a.port + 1000 > 65000 ? a.port - 1000 : a.port + 1000
 		const sample = await Bun.file(join(import.meta.dir, '..', 'docs', 'nginx.conf')).text()

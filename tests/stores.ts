@@ -55,7 +55,10 @@ export function postgresStore(): TestStore {
 		kind: 'postgres',
 		async setUp() {
 			server = await startPostgres()
-			if (!server) console.warn('SKIPPED: PostgreSQL is not installed (apt-get install postgresql)')
+			if (!server)
+				console.warn(
+					'SKIPPED: PostgreSQL is not installed and cannot be (apt-get install postgresql)'
+				)
 			return server !== undefined
 		},
 		async tearDown() {
