@@ -13,6 +13,7 @@ import { compileAuthz, type AuthzRule } from './authz'
 import { compileArgs, fillArgs, type CompiledArgs } from './params'
 import { readBody } from './request'
 import { RequestState } from './state'
+import { RouteChecks } from './routechecks'
 import { clientInfo, isLoopback, setClientAddress, socketAddress } from './client'
 import { readCookie } from './authn/token'
 import {
@@ -29,6 +30,7 @@ import {
 } from './responses'
 
 export { RequestState } from './state'
+export { checkRoutes } from './routechecks'
 
 const GET_BODY_MESSAGE =
 	'this server drops the body of GET requests: send the parameters in the query string (curl -G -d ...), ' +
@@ -44,21 +46,6 @@ function lostGetBody(request: Request): boolean {
 	)
 }
 
-interface RouteIndex {
-	method: string
-	pattern: RegExp
-}
-
-function routePattern(path: string): RegExp {
-	const source = path
-		.split('/')
-		.map((part) =>
-			part.startsWith(':') ? '[^/]+' : part === '*' ? '.*' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
-		)
-		.join('/')
-	return new RegExp(`^${source}/?$`)
-}
-
 /** Responses onError made, headers and after-request hooks included: mapResponse leaves them be. */
 const rendered = new WeakSet<Response>()
 
@@ -69,7 +56,6 @@ async function markRendered(response: Promise<Response>): Promise<undefined> {
 	return done as unknown as undefined
 }
 
-const routeCheckers = new WeakMap<SimpleAuth, (app: AnyElysia) => string[]>()
 /** The compiled `args` of each route, by the id its detail records (`x-args-id`). */
 const routeArgs = new WeakMap<SimpleAuth, CompiledArgs[]>()
 
@@ -121,17 +107,6 @@ function logRequest(
 }
 
 /**
- * Run the start-up route checks of the `simpleAuth` plugin that `app` uses, and return the
- * warnings; `listen` runs them by itself, tests using `app.handle` call this.
- */
-export function checkRoutes(app: AnyElysia): string[] {
-	const auth = (app.decorator as { auth?: SimpleAuth }).auth
-	const checker = auth && routeCheckers.get(auth)
-	if (!checker) throw new ConfigError('this application does not use the simpleAuth plugin')
-	return checker(app)
-}
-
-/**
  * The Elysia plugin of a `SimpleAuth`: every route declares `authz`; a route without it
  * answers 403. The handler receives `user` (the authenticated login) and `args` (typed
  * parameters).
@@ -142,24 +117,17 @@ export function checkRoutes(app: AnyElysia): string[] {
  */
 export function simpleAuth(auth: SimpleAuth) {
 	const { settings } = auth
-	const routes: RouteIndex[] = []
+	const routeChecks = new RouteChecks(auth)
 	const authParams = new Set<string>()
 	if (settings.auth.includes('param')) authParams.add(settings.paramUser).add(settings.paramPass)
 	if (settings.auth.includes('fake')) authParams.add(settings.fakeLogin)
 	if (settings.token.carrier === 'param') authParams.add(settings.token.name)
 	const cookieCarrier = settings.token.carrier === 'cookie' && auth.tokens.canCreate
 
-	function allowedMethods(path: string): string[] {
-		const methods = new Set<string>()
-		for (const route of routes) if (route.pattern.test(path)) methods.add(route.method)
-		if (methods.has('GET')) methods.add('HEAD')
-		return [...methods].sort()
-	}
-
 	function toErrorResponse(code: unknown, error: unknown, request: Request): ErrorResponse {
 		if (error instanceof ErrorResponse) return error
 		if (code === 'NOT_FOUND') {
-			const allow = allowedMethods(pathOf(request.url))
+			const allow = routeChecks.allowedMethods(pathOf(request.url))
 			if (allow.length > 0)
 				return new ErrorResponse('method not allowed', 405, { allow: allow.join(', ') })
 			return new ErrorResponse('not found', 404)
@@ -225,54 +193,6 @@ export function simpleAuth(auth: SimpleAuth) {
 				)
 		return schemes
 	}
-
-	function checkRoutesOf(app: AnyElysia): string[] {
-		const warnings: string[] = []
-		routes.length = 0
-		for (const route of app.routes) {
-			const detail = (route.hooks?.detail ?? {}) as Record<string, unknown>
-			if (detail.hide) continue
-			// the CORS plugin answers every preflight before routing
-			if (settings.cors.enabled && route.method === 'OPTIONS') continue
-			routes.push({ method: route.method, pattern: routePattern(route.path) })
-			const label = `${route.method} ${route.path}`
-			const pathProblem = auth.hooks.pathCheck?.(route.method, route.path)
-			if (pathProblem) throw new ConfigError(pathProblem)
-			if (detail['x-authz'] === undefined) {
-				warnings.push(`route without authz, closed (403): ${label}`)
-				continue
-			}
-			const authn = (detail['x-authn'] as Scheme[] | undefined) ?? settings.authDefault
-			if (detail['x-authz'] === 'OPEN' && !authn.includes('none'))
-				warnings.push(`OPEN route without the none scheme requires authentication: ${label}`)
-			const oauthOnly = authn.length === 1 && authn[0] === 'oauth'
-			const { authzScopes } = settings
-			for (const group of (detail['x-groups'] as string[] | undefined) ?? []) {
-				if (oauthOnly && authzScopes.length > 0 && !authzScopes.includes(group))
-					throw new ConfigError(`${label}: unexpected scope "${group}", not in FSA_AUTHZ_SCOPES`)
-				if (!oauthOnly && !auth.hasCheckableGroup(group))
-					throw new ConfigError(
-						`${label}: "${group}" is an oauth scope: the route must use authn "oauth"`
-					)
-			}
-			const names = new Set([
-				...((detail['x-args'] as string[] | undefined) ?? []),
-				...[...route.path.matchAll(/:(\w+)/g)].map((match) => match[1])
-			])
-			for (const group of (detail['x-groups'] as string[] | undefined) ?? [])
-				if (names.has(group))
-					throw new ConfigError(
-						`${label}: authz names group "${group}", a route parameter: is the domain of an object permission misspelled?`
-					)
-			for (const variable of (detail['x-variables'] as string[] | undefined) ?? [])
-				if (!names.has(variable))
-					throw new ConfigError(
-						`${label}: object permission variable "${variable}" is neither a path parameter nor in args`
-					)
-		}
-		return warnings
-	}
-	routeCheckers.set(auth, checkRoutesOf)
 
 	interface MapContext {
 		request: Request
@@ -450,7 +370,7 @@ export function simpleAuth(auth: SimpleAuth) {
 				)
 			})
 			.onStart(function checkOnStart(app) {
-				for (const warning of checkRoutesOf(app as AnyElysia)) console.warn(warning)
+				for (const warning of routeChecks.check(app as AnyElysia)) console.warn(warning)
 			})
 	)
 }
