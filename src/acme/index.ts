@@ -2,7 +2,7 @@
  * The Acme service: its store, hooks and routes assembled under a configuration.
  */
 import { Elysia } from 'elysia'
-import { ConfigError, ErrorResponse, SimpleAuth, type RawConfig } from '../auth'
+import { ConfigError, ErrorResponse, SimpleAuth, randomSecret, type RawConfig } from '../auth'
 import { AcmeData } from './store'
 import { registerHooks } from './hooks'
 import { createRoutes } from './routes'
@@ -38,10 +38,7 @@ export async function openAcme(options: AcmeOptions = {}) {
 		const config = { ...(options.config ?? DEFAULT_CONFIG) }
 		// tokens survive a restart: without a configured secret, keep one in the database
 		if (config.FSA_TOKEN_SECRET === undefined)
-			config.FSA_TOKEN_SECRET = await store.initSetting(
-				'token_secret',
-				Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64url')
-			)
+			config.FSA_TOKEN_SECRET = await store.initSetting('token_secret', randomSecret())
 		const auth = registerHooks(new SimpleAuth({ name: 'acme', config }), store)
 		if (options.adminPassword !== undefined && !(await store.userExists('acme'))) {
 			let hash: string

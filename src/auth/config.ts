@@ -9,6 +9,7 @@ import type { CacheKind, CacheSettings } from './cache'
 import type { ThrottleSettings } from './throttle'
 import { DIRECTIVES, type Directive } from './directives'
 import { isIP } from 'node:net'
+import { randomSecret } from './secrets'
 
 export { DIRECTIVES, type DirectiveName } from './directives'
 
@@ -246,11 +247,6 @@ export function expandSchemes(
 	}
 	if (schemes.length === 0) fail(name, 'must name at least one authentication scheme', value)
 	return schemes
-}
-
-function randomSecret(): string {
-	const bytes = crypto.getRandomValues(new Uint8Array(32))
-	return Buffer.from(bytes).toString('base64url')
 }
 
 function tokenSettings(raw: RawConfig): TokenSettings {

@@ -49,4 +49,5 @@ export {
 export type { AuthzRule, PermissionRule } from './authz'
 export { simplifyRealm } from './tokens'
 export { setClientAddress, isLoopback } from './client'
+export { randomSecret } from './secrets'
 export { openapiDocument, type OpenApiDocument, type OpenApiInfo } from './openapi'

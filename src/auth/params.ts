@@ -301,9 +301,15 @@ export interface FillContext {
 	special: SpecialContext
 }
 
-function missing(param: CompiledParam, values: Record<string, unknown>, errors: string[]): void {
+/** A copy of the parameter's declared default, or undefined. */
+function defaultOf(param: CompiledParam): unknown {
 	const fallback = (param.schema as unknown as { default?: unknown }).default
-	if (fallback !== undefined) values[param.name] = structuredClone(fallback)
+	return fallback === undefined ? undefined : structuredClone(fallback)
+}
+
+function missing(param: CompiledParam, values: Record<string, unknown>, errors: string[]): void {
+	const fallback = defaultOf(param)
+	if (fallback !== undefined) values[param.name] = fallback
 	else if (!param.optional) errors.push(`parameter "${param.name}" is missing`)
 }
 
@@ -329,12 +335,13 @@ export function fillArgs(args: CompiledArgs | undefined, context: FillContext): 
 				value = param.special(param.name, context.special)
 			} catch (error) {
 				// a failing special parameter falls back to its default, else joins the 400 list
-				const fallback = (param.schema as unknown as { default?: unknown }).default
-				if (fallback !== undefined) value = structuredClone(fallback)
-				else if (error instanceof ErrorResponse)
+				value = defaultOf(param)
+				if (value === undefined) {
+					if (!(error instanceof ErrorResponse))
+						throw new ErrorResponse(`unexpected error on parameter "${param.name}"`, 500)
 					errors.push(`error on parameter "${param.name}": ${error.message}`)
-				else throw new ErrorResponse(`unexpected error on parameter "${param.name}"`, 500)
-				if (value === undefined) continue
+					continue
+				}
 			}
 			if (value === undefined) missing(param, values, errors)
 			else values[param.name] = value

@@ -2,15 +2,9 @@
  * Passwords: strength rules checked when hashing, hashing and verification with
  * `Bun.password` (argon2id by default, or bcrypt).
  */
-import { timingSafeEqual } from 'node:crypto'
 import type { PasswordSettings } from './config'
 import { ErrorResponse } from './errors'
-
-function sameText(a: string, b: string): boolean {
-	const left = Buffer.from(a)
-	const right = Buffer.from(b)
-	return left.length === right.length && timingSafeEqual(left, right)
-}
+import { sameSecret } from './secrets'
 
 export class PasswordManager {
 	readonly #algorithm: Bun.Password.AlgorithmLabel
@@ -48,7 +42,7 @@ export class PasswordManager {
 
 	/** Whether the password matches the stored hash; a malformed hash never matches. */
 	async verify(password: string, hash: string): Promise<boolean> {
-		if (this.settings.scheme === 'plaintext') return sameText(password, hash)
+		if (this.settings.scheme === 'plaintext') return sameSecret(password, hash)
 		try {
 			return await Bun.password.verify(password, hash)
 		} catch {

@@ -2,7 +2,8 @@
  * Tokens: FlaskSimpleAuth's own `fsa` format, byte for byte, and JWT through jose with the
  * algorithm pinned and the expiry, subject and audience required.
  */
-import { createPrivateKey, createPublicKey, timingSafeEqual, type KeyObject } from 'node:crypto'
+import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto'
+import { sameSecret } from './secrets'
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose'
 import type { TokenSettings } from './config'
 import { ConfigError, ErrorResponse } from './errors'
@@ -43,12 +44,6 @@ export function fsaSignature(data: string, secret: string, algo: string, length:
 	const hasher = new Bun.CryptoHasher(algo as Bun.SupportedCryptoAlgorithms)
 	hasher.update(`${data}:${secret}`)
 	return Buffer.from(hasher.digest()).subarray(0, length).toString('hex')
-}
-
-function sameSecret(a: string, b: string): boolean {
-	const left = Buffer.from(a)
-	const right = Buffer.from(b)
-	return left.length === right.length && timingSafeEqual(left, right)
 }
 
 const BASE64URL = /^[A-Za-z0-9_-]*$/
