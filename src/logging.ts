@@ -4,11 +4,21 @@
  */
 import type { RequestRecord } from './auth'
 
+/** Strings JSON writes as they are: no quote, backslash, control character or surrogate. */
+const PLAIN = /^[^"\\\u0000-\u001f\ud800-\udfff]*$/
+
+/** A string as JSON: quoted directly when nothing needs escaping (most fields, always). */
+function jsonString(value: string): string {
+	return PLAIN.test(value) ? `"${value}"` : JSON.stringify(value)
+}
+
+const jsonNullable = (value: string | null) => (value === null ? 'null' : jsonString(value))
+
 export function formatRecord(record: RequestRecord, json: boolean): string {
 	if (json) {
 		// written field by field: the log line is on every request's path
 		const level = record.status >= 500 ? 'error' : 'info'
-		let line = `{"ts":"${record.ts}","level":"${level}","reqid":${JSON.stringify(record.reqid)},"method":${JSON.stringify(record.method)},"path":${JSON.stringify(record.path)},"status":${record.status},"ms":${record.ms},"user":${JSON.stringify(record.user)},"scheme":${JSON.stringify(record.scheme)}`
+		let line = `{"ts":"${record.ts}","level":"${level}","reqid":${jsonString(record.reqid)},"method":${jsonString(record.method)},"path":${jsonString(record.path)},"status":${record.status},"ms":${record.ms},"user":${jsonNullable(record.user)},"scheme":${jsonNullable(record.scheme)}`
 		if (record.error !== undefined) line += `,"error":${JSON.stringify(record.error)}`
 		if (record.attempt !== undefined) line += `,"attempt":${JSON.stringify(record.attempt)}`
 		return `${line}}`
@@ -20,23 +30,34 @@ export function formatRecord(record: RequestRecord, json: boolean): string {
 	return `${record.ts} ${record.reqid} ${record.method} ${record.path} ${record.status} ${who} ${record.ms.toFixed(3)}ms${error}`
 }
 
+/** Lines gathered before a write, at most. */
+const BATCH_CHARS = 64 * 1024
+
 /**
- * A request log writing to standard output through a buffer, flushed on the next turn of the
- * event loop (or at 64 KiB): one write for many requests under load, at once when idle.
+ * A request log writing to standard output in batches: lines gather in memory and go out in
+ * one write on the next turn of the event loop (or at 64 KiB), at once when idle.
  */
 export function stdoutLog(json: boolean): {
 	write: (record: RequestRecord) => void
 	flush: () => Promise<void>
 } {
-	const writer = Bun.stdout.writer({ highWaterMark: 64 * 1024 })
+	const writer = Bun.stdout.writer({ highWaterMark: 2 * BATCH_CHARS })
+	let pending = ''
 	let scheduled = false
+	const drain = () => {
+		if (pending === '') return
+		writer.write(pending)
+		pending = ''
+	}
 	const flush = async () => {
 		scheduled = false
+		drain()
 		await writer.flush()
 	}
 	return {
 		write(record) {
-			writer.write(`${formatRecord(record, json)}\n`)
+			pending += `${formatRecord(record, json)}\n`
+			if (pending.length >= BATCH_CHARS) drain()
 			if (!scheduled) {
 				scheduled = true
 				setImmediate(() => void flush())
