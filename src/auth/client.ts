@@ -26,6 +26,8 @@ export function isLoopback(address: string): boolean {
 }
 
 export interface ClientInfo {
+	/** The socket peer's address, when known. */
+	socket: string | undefined
 	/** The client's address: the socket's, or the one a trusted proxy forwarded. */
 	address: string | undefined
 	/** Whether the request reached the service (or the trusted proxy) over TLS. */
@@ -34,17 +36,28 @@ export interface ClientInfo {
 	viaTrustedProxy: boolean
 }
 
-/** Describe the client of a request; forwarded headers count only from trusted proxies. */
-export function clientInfo(request: Request, trustedProxies: readonly string[]): ClientInfo {
-	const socket = socketAddress(request)
+/**
+ * Describe the client of a request whose socket peer is `socket`; forwarded headers count
+ * only from trusted proxies.
+ */
+export function clientInfo(
+	request: Request,
+	socket: string | undefined,
+	trustedProxies: readonly string[]
+): ClientInfo {
 	const secure = request.url.startsWith('https:')
 	if (socket === undefined || !trustedProxies.includes(socket))
-		return { address: socket, secure, viaTrustedProxy: false }
+		return { socket, address: socket, secure, viaTrustedProxy: false }
 	const forwardedFor = request.headers.get('x-forwarded-for')
 	const hops = forwardedFor
 		?.split(',')
 		.map((hop) => hop.trim())
 		.filter(Boolean)
 	const proto = request.headers.get('x-forwarded-proto')?.split(',')[0].trim().toLowerCase()
-	return { address: hops?.at(-1) ?? socket, secure: secure || proto === 'https', viaTrustedProxy: true }
+	return {
+		socket,
+		address: hops?.at(-1) ?? socket,
+		secure: secure || proto === 'https',
+		viaTrustedProxy: true
+	}
 }

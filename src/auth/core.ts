@@ -134,8 +134,9 @@ export class SimpleAuth extends AuthChecks {
 		return this
 	}
 
-	/** Add a hook run before routing; a Response it returns ends the request. */
+	/** Add a hook run before routing; a Response it returns ends the request. Before `simpleAuth(auth)`. */
 	beforeRequest(hook: BeforeRequest): this {
+		this.#unsealed('beforeRequest')
 		this.hooks.beforeRequest.push(hook)
 		return this
 	}
@@ -162,7 +163,10 @@ export class SimpleAuth extends AuthChecks {
 
 	#sealed = false
 
-	/** Called by `simpleAuth(auth)`: from then on, hooks that shape responses are refused. */
+	/**
+	 * Called by `simpleAuth(auth)`: from then on, hooks that decide how requests flow (before
+	 * request, after request, computed headers) are refused.
+	 */
 	seal(): void {
 		this.#sealed = true
 	}

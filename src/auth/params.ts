@@ -301,6 +301,11 @@ export interface FillContext {
 	special: SpecialContext
 }
 
+function isEmpty(record: Record<string, unknown>): boolean {
+	for (const _ in record) return false
+	return true
+}
+
 /** A copy of the parameter's declared default, or undefined. */
 function defaultOf(param: CompiledParam): unknown {
 	const fallback = (param.schema as unknown as { default?: unknown }).default
@@ -319,8 +324,10 @@ function missing(param: CompiledParam, values: Record<string, unknown>, errors: 
  */
 export function fillArgs(args: CompiledArgs | undefined, context: FillContext): Record<string, unknown> {
 	const { pathParams, request, ignored, rejectUnexpected } = context
-	const errors: string[] = []
 	const values: Record<string, unknown> = {}
+	// a route without parameters called without any: nothing to fill or reject
+	if (args === undefined && request.empty && isEmpty(pathParams)) return values
+	const errors: string[] = []
 	for (const [name, value] of Object.entries(pathParams))
 		// Elysia gives null for a segment that is not valid percent-encoding ("/item/%zz")
 		if (typeof value !== 'string') errors.push(`parameter "${name}" is not valid percent-encoding`)
@@ -387,7 +394,7 @@ export function fillArgs(args: CompiledArgs | undefined, context: FillContext): 
 		}
 		values[param.name] = converted.value
 	}
-	if (rejectUnexpected)
+	if (rejectUnexpected && !request.empty)
 		for (const [name, from] of request.names())
 			if (!args?.names.has(name) && !ignored.has(name) && !Object.hasOwn(pathParams, name))
 				errors.push(`unexpected ${from} parameter "${name}"`)

@@ -12,22 +12,11 @@ import { ConfigError, ErrorResponse } from './errors'
 import { compileAuthz, type AuthzRule } from './authz'
 import { compileArgs, fillArgs, type CompiledArgs } from './params'
 import { readBody } from './request'
-import { RequestState } from './state'
+import { RequestState, type ServingContext } from './state'
 import { RouteChecks } from './routechecks'
-import { clientInfo, isLoopback, setClientAddress, socketAddress } from './client'
+import { isLoopback } from './client'
 import { readCookie } from './authn/token'
-import {
-	EarlyResponse,
-	assignRequestId,
-	decorate,
-	requestIds,
-	finish,
-	needsFinish,
-	pathOf,
-	renderError,
-	startTimes,
-	toResponse
-} from './responses'
+import { EarlyResponse, decorate, finish, needsFinish, pathOf, renderError, toResponse } from './responses'
 
 export { RequestState } from './state'
 export { checkRoutes } from './routechecks'
@@ -36,13 +25,19 @@ const GET_BODY_MESSAGE =
 	'this server drops the body of GET requests: send the parameters in the query string (curl -G -d ...), ' +
 	'or start the service with --transport node'
 
-/** A GET or HEAD that announced a body the server discarded. */
-function lostGetBody(request: Request): boolean {
+/** A GET or HEAD that announced a body (of `length`, its Content-Length) the server discarded. */
+function lostGetBody(request: Request, length: string | null): boolean {
 	if (request.method !== 'GET' && request.method !== 'HEAD') return false
 	if (request.body !== null) return false
-	const length = request.headers.get('content-length')
+	if (length !== null) return length !== '0'
+	const encoding = request.headers.get('transfer-encoding')
+	return encoding !== null && /chunked/i.test(encoding)
+}
+
+/** Whether a server's host name is a loopback one: then every peer is on this machine. */
+function loopbackHost(hostname: string | undefined): boolean {
 	return (
-		(length !== null && length !== '0') || /chunked/i.test(request.headers.get('transfer-encoding') ?? '')
+		hostname !== undefined && (hostname === 'localhost' || isLoopback(hostname.replace(/^\[|\]$/g, '')))
 	)
 }
 
@@ -82,24 +77,18 @@ function isoNow(): string {
  * Give the request log its record, when the response is mapped (Elysia's after-response
  * hooks cost more than the rest of the framework on a fast route).
  */
-function logRequest(
-	auth: SimpleAuth,
-	request: Request,
-	state: RequestState | undefined,
-	status: number,
-	failure?: ErrorResponse
-): void {
+function logRequest(auth: SimpleAuth, state: RequestState, status: number, failure?: ErrorResponse): void {
 	if (auth.hooks.requestLog.length === 0) return
-	const start = startTimes.get(request) ?? performance.now()
+	const { request } = state
 	const record: RequestRecord = {
 		ts: isoNow(),
-		reqid: requestIds.get(request) ?? '',
+		reqid: state.id,
 		method: request.method,
 		path: pathOf(request.url),
 		status,
-		ms: Math.round((performance.now() - start) * 1000) / 1000,
-		user: state?.user ?? null,
-		scheme: state?.scheme ?? null
+		ms: Math.round((performance.now() - state.start) * 1000) / 1000,
+		user: state.user,
+		scheme: state.scheme
 	}
 	if (failure) record.error = failure.message
 	if (failure?.detail !== undefined) record.attempt = failure.detail
@@ -137,7 +126,11 @@ export function simpleAuth(auth: SimpleAuth) {
 		return new ErrorResponse('internal error', settings.serverError)
 	}
 
-	async function authorize(state: RequestState, body: unknown, pathParams: Record<string, string>) {
+	async function authorize(
+		state: RequestState,
+		body: unknown,
+		pathParams: Record<string, string> | undefined
+	) {
 		const rule = state.authz
 		if (!rule || rule.close) throw new ErrorResponse('currently closed route', 403)
 		const schemes = state.authn ?? settings.authDefault
@@ -152,22 +145,29 @@ export function simpleAuth(auth: SimpleAuth) {
 			if (found.scheme === 'oauth') auth.checkScopes(rule.groups, state.scopes)
 			else await auth.checkGroups(found.user, rule.groups)
 		}
-		const args = fillArgs(state.args, {
-			pathParams,
-			request: state.params(),
-			ignored: authParams,
-			rejectUnexpected: settings.rejectUnexpectedParam,
-			special: { request: state.request, user: state.user }
-		})
+		const request = state.params()
+		const args =
+			// nothing declared, nothing sent: no parameter to fill or reject
+			state.args === undefined && pathParams === undefined && request.empty
+				? {}
+				: fillArgs(state.args, {
+						pathParams: pathParams ?? {},
+						request,
+						ignored: authParams,
+						rejectUnexpected: settings.rejectUnexpectedParam,
+						special: { request: state.request, user: state.user }
+					})
 		for (const permission of rule.permissions) {
-			const values = permission.variables.map((name) => (name in args ? args[name] : pathParams[name]))
+			const values = permission.variables.map((name) =>
+				name in args ? args[name] : pathParams?.[name]
+			)
 			await auth.checkPermission(state.user!, permission, values)
 		}
 		for (const hook of auth.hooks.beforeExec) {
 			const response = await hook(state.request, state.user, schemes)
 			if (response) throw new EarlyResponse(response)
 		}
-		return args
+		return { user: state.user, args: args as Record<string, any> }
 	}
 
 	/** The cookie carrier: (re)issue the token cookie of an authenticated response. */
@@ -195,16 +195,16 @@ export function simpleAuth(auth: SimpleAuth) {
 	}
 
 	interface MapContext {
-		request: Request
 		set: { status?: unknown; headers: unknown }
-		fsa: RequestState
+		fsa: RequestState | undefined
 		responseValue: unknown
 	}
 
 	/** The headers of a mapped response; false when onError already made it whole. */
-	function mapHeaders({ request, set, fsa, responseValue }: MapContext): number | false {
+	function mapHeaders({ set, fsa, responseValue }: MapContext): number | false {
 		// Elysia maps the response of onError too, with the error's status: it is complete
-		if (responseValue instanceof Response && rendered.has(responseValue)) return false
+		if ((responseValue instanceof Response && rendered.has(responseValue)) || fsa === undefined)
+			return false
 		const status = typeof set.status === 'number' ? set.status : 200
 		const headers = set.headers as Record<string, string>
 		if (
@@ -212,8 +212,8 @@ export function simpleAuth(auth: SimpleAuth) {
 			headers['content-type'] === undefined
 		)
 			headers['content-type'] = settings.defaultContentType ?? 'text/plain; charset=utf-8'
-		decorate(auth, headers, request, fsa, status)
-		logRequest(auth, request, fsa, status)
+		decorate(auth, headers, fsa, status)
+		logRequest(auth, fsa, status)
 		return status
 	}
 
@@ -221,9 +221,10 @@ export function simpleAuth(auth: SimpleAuth) {
 	async function mapResponseAsync(context: MapContext) {
 		const status = mapHeaders(context)
 		if (status === false) return
+		const state = context.fsa!
 		const headers = context.set.headers as Record<string, string | string[]>
 		if (cookieCarrier && status < 400) {
-			const cookie = await tokenCookie(context.fsa)
+			const cookie = await tokenCookie(state)
 			if (cookie) {
 				const existing = headers['set-cookie']
 				headers['set-cookie'] = existing === undefined ? cookie : [existing, cookie].flat()
@@ -231,7 +232,7 @@ export function simpleAuth(auth: SimpleAuth) {
 		}
 		if (needsFinish(auth)) {
 			const response = toResponse(context.responseValue, status, headers as Record<string, string>)
-			return finish(auth, response, context.request)
+			return finish(auth, response, state.request)
 		}
 	}
 
@@ -240,58 +241,83 @@ export function simpleAuth(auth: SimpleAuth) {
 	// the hooks that shape responses must be known now (SimpleAuth refuses them later)
 	const addHeaders =
 		cookieCarrier || needsFinish(auth)
-			? async function addHeaders({ request, set, fsa, responseValue }: MapContext) {
-					return mapResponseAsync({ request, set, fsa, responseValue })
+			? async function addHeaders({ set, fsa, responseValue }: MapContext) {
+					return mapResponseAsync({ set, fsa, responseValue })
 				}
-			: function addHeaders({ request, set, fsa, responseValue }: MapContext): void {
-					mapHeaders({ request, set, fsa, responseValue })
+			: function addHeaders({ set, fsa, responseValue }: MapContext): void {
+					mapHeaders({ set, fsa, responseValue })
 				}
 	auth.seal()
+
+	const serving: ServingContext = { trustedProxies: settings.trustedProxies, server: undefined }
+	/** Whether the server listens on loopback only and trusts no proxy: then every client is local. */
+	let localClientsOnly = false
+	/** The state of a request refused before its route ran, for the error handler. */
+	const refused = new WeakMap<Request, RequestState>()
+
+	/** The checks every request passes before its route: body size, FSA_SECURE, a dropped GET body. */
+	function admit(state: RequestState): void {
+		const { request } = state
+		const length = request.headers.get('content-length')
+		if (length !== null && Number(length) > settings.maxBody)
+			throw new ErrorResponse('request body too large', 413)
+		if (settings.secure && !localClientsOnly && !request.url.startsWith('https:')) {
+			// the client, as a trusted proxy reports it: a loopback proxy forwarding plain HTTP
+			// from afar is refused like the remote client itself
+			const { address, secure } = state.client()
+			if (!secure && address !== undefined && !isLoopback(address))
+				throw new ErrorResponse('insecure HTTP request denied', 403)
+		}
+		if (lostGetBody(request, length)) throw new ErrorResponse(GET_BODY_MESSAGE, 400)
+	}
+
+	/** A request's state, admitted; kept for the error handler when it is refused. */
+	function admitted(request: Request): RequestState {
+		const state = new RequestState(request, serving)
+		try {
+			admit(state)
+		} catch (error) {
+			refused.set(request, state)
+			throw error
+		}
+		return state
+	}
+
+	/** Before-request hooks: the first Response ends the request, with the usual headers. */
+	async function beforeRequest(state: RequestState): Promise<Response | undefined> {
+		for (const hook of auth.hooks.beforeRequest) {
+			const response = await hook(state.request)
+			if (response) {
+				// as in Flask, an early response still gets the headers and after-request hooks
+				const headers: Record<string, string> = {}
+				decorate(auth, headers, state, response.status)
+				return finish(auth, toResponse(response, response.status, headers), state.request)
+			}
+		}
+	}
+
+	/** With before-request hooks, requests start before routing, and their states wait here. */
+	const started = new WeakMap<Request, RequestState>()
+	let plugin = new Elysia({ name: 'simple-auth', seed: settings.realm }).decorate('auth', auth)
+	if (auth.hooks.beforeRequest.length > 0)
+		plugin = plugin.onRequest(async function startRequest({ request }) {
+			const state = admitted(request)
+			started.set(request, state)
+			const early = await beforeRequest(state)
+			// typed as nothing: it does not change what routes answer, for clients such as Eden
+			return early as unknown as undefined
+		})
 
 	// as flask-cors: credentials are not allowed unless FSA_CORS_OPTS says so
 	const corsOptions = { credentials: false, ...settings.cors.options }
 	const base = settings.cors.enabled ? new Elysia().use(cors(corsOptions)) : new Elysia()
 	return base.use(
-		new Elysia({ name: 'simple-auth', seed: settings.realm })
-			.decorate('auth', auth)
-			.onRequest(async function checkRequest({ request, server }) {
-				startTimes.set(request, performance.now())
-				assignRequestId(request)
-				const length = Number(request.headers.get('content-length') ?? 0)
-				if (length > settings.maxBody) throw new ErrorResponse('request body too large', 413)
-				if (socketAddress(request) === undefined) {
-					const address = server?.requestIP(request)?.address
-					if (address) setClientAddress(request, address)
-				}
-				if (settings.secure && socketAddress(request) !== undefined) {
-					// the client, as a trusted proxy reports it: a loopback proxy forwarding plain
-					// HTTP from afar is refused like the remote client itself
-					const { address, secure } = clientInfo(request, settings.trustedProxies)
-					if (!secure && address !== undefined && !isLoopback(address))
-						throw new ErrorResponse('insecure HTTP request denied', 403)
-				}
-				if (lostGetBody(request)) throw new ErrorResponse(GET_BODY_MESSAGE, 400)
-				for (const hook of auth.hooks.beforeRequest) {
-					const response = await hook(request)
-					if (response) {
-						// as in Flask, an early response still gets the headers and after-request hooks
-						const headers: Record<string, string> = {}
-						decorate(auth, headers, request, undefined, response.status)
-						const early = await finish(
-							auth,
-							toResponse(response, response.status, headers),
-							request
-						)
-						// typed as nothing: it does not change what routes answer, for clients such as Eden
-						return early as unknown as undefined
-					}
-				}
-			})
+		plugin
 			.onParse({ as: 'global' }, function readRawBody({ request }, contentType) {
 				return readBody(request, contentType, settings.maxBody)
 			})
 			.derive({ as: 'global' }, function requestState({ request }) {
-				return { fsa: new RequestState(request, settings.trustedProxies) }
+				return { fsa: started.get(request) ?? admitted(request) }
 			})
 			.macro({
 				/** Who may call the route: OPEN, AUTH, CLOSE, a group, or `[domain, variables, mode]`. */
@@ -346,18 +372,21 @@ export function simpleAuth(auth: SimpleAuth) {
 					}
 				}
 			})
-			.resolve({ as: 'global' }, async function authorizeRequest({ fsa, body, params }) {
-				const args = await authorize(fsa, body, (params ?? {}) as Record<string, string>)
-				return { user: fsa.user, args: args as Record<string, any> }
+			.resolve({ as: 'global' }, function authorizeRequest({ fsa, body, params }) {
+				return authorize(fsa, body, params as Record<string, string> | undefined)
 			})
 			.mapResponse({ as: 'global' }, addHeaders)
 			.onError({ as: 'global' }, async function renderErrors(context) {
 				const { code, error, request, set } = context
 				// (the context is read whole here: on errors only, where speed matters less)
 				if (error instanceof EarlyResponse) return markRendered(finish(auth, error.response, request))
-				const state = (context as { fsa?: RequestState }).fsa
+				const state =
+					(context as { fsa?: RequestState }).fsa ??
+					started.get(request) ??
+					refused.get(request) ??
+					new RequestState(request, serving)
 				const failure = toErrorResponse(code, error, request)
-				logRequest(auth, request, state, failure.status, failure)
+				logRequest(auth, state, failure.status, failure)
 				const useFormat =
 					settings.handleAllErrors || (failure.status !== 404 && failure.status !== 405)
 				const base = Object.fromEntries(
@@ -365,11 +394,12 @@ export function simpleAuth(auth: SimpleAuth) {
 						([name]) => name !== 'content-type'
 					)
 				)
-				return markRendered(
-					finish(auth, renderError(auth, request, state, failure, base, useFormat), request)
-				)
+				return markRendered(finish(auth, renderError(auth, state, failure, base, useFormat), request))
 			})
 			.onStart(function checkOnStart(app) {
+				const { server } = app as AnyElysia
+				serving.server = server ?? undefined
+				localClientsOnly = loopbackHost(server?.hostname) && settings.trustedProxies.length === 0
 				for (const warning of routeChecks.check(app as AnyElysia)) console.warn(warning)
 			})
 	)

@@ -23,6 +23,11 @@ export class RequestParams {
 		readonly json: Record<string, unknown> | null
 	) {}
 
+	/** Whether the request carries no parameter at all. */
+	get empty(): boolean {
+		return this.http.size === 0 && (this.json === null || Object.keys(this.json).length === 0)
+	}
+
 	get(name: string): RawParam | undefined {
 		if (this.json && Object.hasOwn(this.json, name)) return { from: 'json', value: this.json[name] }
 		const values = this.http.get(name)
@@ -87,6 +92,9 @@ export async function readBody(request: Request, contentType: string, maxBytes =
 }
 
 const EMPTY = new Map<string, string[]>()
+
+/** The parameters of a request without query string or body. */
+export const EMPTY_PARAMS = new RequestParams(EMPTY, null)
 
 /** Merge the query string and the body into request parameters; a malformed body is a 400. */
 export function mergeParams(url: string, body: RawBody | undefined): RequestParams {

@@ -8,25 +8,6 @@ import { ErrorResponse, renderErrorBody } from './errors'
 import { basicChallenge } from './authn/basic'
 import { bearerChallenge } from './authn/token'
 
-export const startTimes = new WeakMap<Request, number>()
-/** The id of each request: a valid incoming X-Request-Id, or a new one unique among instances. */
-export const requestIds = new WeakMap<Request, string>()
-const REQUEST_ID = /^[\w.:-]{1,128}$/
-
-/** Ids made here: a random prefix per process (instances differ) and a counter. */
-const ID_PREFIX = Buffer.from(crypto.getRandomValues(new Uint8Array(6))).toString('hex')
-let idCounter = 0
-
-export function assignRequestId(request: Request): string {
-	const incoming = request.headers.get('x-request-id')
-	const id =
-		incoming !== null && REQUEST_ID.test(incoming)
-			? incoming
-			: `${ID_PREFIX}-${(++idCounter).toString(36)}`
-	requestIds.set(request, id)
-	return id
-}
-
 export function pathOf(url: string): string {
 	const start = url.indexOf('/', url.indexOf('//') + 2)
 	const query = url.indexOf('?', start)
@@ -51,27 +32,25 @@ export function challenge(auth: SimpleAuth, state: RequestState | undefined): st
 export function decorate(
 	auth: SimpleAuth,
 	headers: Record<string, string>,
-	request: Request,
-	state: RequestState | undefined,
+	state: RequestState,
 	status: number
 ): void {
 	const { settings } = auth
 	Object.assign(headers, settings.addHeaders)
 	headers['x-content-type-options'] = 'nosniff'
-	const id = requestIds.get(request)
-	if (id) headers['x-request-id'] = id
+	headers['x-request-id'] = state.id
 	// what a route needing authentication answers is for its caller only
-	if (state?.authz && !state.authz.open && headers['cache-control'] === undefined)
+	if (state.authz && !state.authz.open && headers['cache-control'] === undefined)
 		headers['cache-control'] = 'no-store'
 	if (status === 401) {
 		const value = challenge(auth, state)
 		if (value) headers['www-authenticate'] = value
 	}
 	if (settings.level >= 2) {
+		const { request } = state
 		headers['fsa-request'] = `${request.method} ${pathOf(request.url)}`
-		headers['fsa-user'] = state?.user ? `${state.user} (${state.scheme})` : 'None (None)'
-		const start = startTimes.get(request)
-		if (start !== undefined) headers['fsa-delay'] = ((performance.now() - start) / 1000).toFixed(6)
+		headers['fsa-user'] = state.user ? `${state.user} (${state.scheme})` : 'None (None)'
+		headers['fsa-delay'] = ((performance.now() - state.start) / 1000).toFixed(6)
 	}
 }
 
@@ -93,27 +72,27 @@ export function needsFinish(auth: SimpleAuth): boolean {
 /** Render an error; a 401 becomes a redirect to the login page when FSA_401_REDIRECT is set. */
 export function renderError(
 	auth: SimpleAuth,
-	request: Request,
-	state: RequestState | undefined,
+	state: RequestState,
 	error: ErrorResponse,
 	base: Record<string, string>,
 	useFormat: boolean
 ): Response {
 	const { settings } = auth
+	const { request } = state
 	const { redirect401, urlName } = settings
 	if (error.status === 401 && redirect401) {
 		let location = redirect401
 		if (request.method === 'GET')
 			location += `${redirect401.includes('?') ? '&' : '?'}${urlName}=${encodeURIComponent(request.url)}`
 		const headers: Record<string, string> = { ...base, location }
-		decorate(auth, headers, request, state, 307)
+		decorate(auth, headers, state, 307)
 		return new Response(null, { status: 307, headers })
 	}
 	const { body, contentType } = useFormat
 		? renderErrorBody(settings.errorFormat, error.message)
 		: { body: error.message, contentType: 'text/plain; charset=utf-8' }
 	const headers: Record<string, string> = { ...base, ...error.headers, 'content-type': contentType }
-	decorate(auth, headers, request, state, error.status)
+	decorate(auth, headers, state, error.status)
 	return new Response(request.method === 'HEAD' ? null : body, { status: error.status, headers })
 }
 

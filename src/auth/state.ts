@@ -1,16 +1,41 @@
 /**
- * Per-request state: what the route declared (authz, authn, args, realm) and what the
- * checks found (user, scheme, scopes), plus the lazily merged request parameters.
+ * Per-request state: when the request started and its id, what the route declared (authz,
+ * authn, args, realm), what the checks found (user, scheme, scopes), and what is worked out
+ * only when asked (the client's address, the merged request parameters).
  */
 import type { Scheme } from './config'
 import type { CompiledAuthz } from './authz'
 import type { CompiledArgs } from './params'
 import { ErrorResponse } from './errors'
-import { mergeParams, readBody, type RawBody, type RequestParams } from './request'
-import { clientInfo, type ClientInfo } from './client'
+import { EMPTY_PARAMS, mergeParams, readBody, type RawBody, type RequestParams } from './request'
+import { clientInfo, socketAddress, type ClientInfo } from './client'
 import type { AuthnInput } from './authn/schemes'
 
+/** What every request of one plugin shares: the trusted proxies, and the server once it listens. */
+export interface ServingContext {
+	trustedProxies: readonly string[]
+	/** The server asked for socket addresses; none under `app.handle` or the node transport. */
+	server: { requestIP(request: Request): { address: string } | null } | undefined
+}
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/
+/** Ids made here: a random prefix per process (instances differ) and a counter. */
+const ID_PREFIX = Buffer.from(crypto.getRandomValues(new Uint8Array(6))).toString('hex')
+let idCounter = 0
+
+/** The id of a request: a valid incoming X-Request-Id, or a new one unique among instances. */
+function requestId(request: Request): string {
+	const incoming = request.headers.get('x-request-id')
+	return incoming !== null && REQUEST_ID.test(incoming)
+		? incoming
+		: `${ID_PREFIX}-${(++idCounter).toString(36)}`
+}
+
 export class RequestState implements AuthnInput {
+	/** When the request started (performance.now()). */
+	readonly start = performance.now()
+	/** The request's id, returned in X-Request-Id and logged. */
+	readonly id: string
 	authz: CompiledAuthz | undefined
 	authn: Scheme[] | undefined
 	args: CompiledArgs | undefined
@@ -28,15 +53,22 @@ export class RequestState implements AuthnInput {
 
 	constructor(
 		readonly request: Request,
-		readonly trustedProxies: readonly string[]
-	) {}
+		readonly serving: ServingContext
+	) {
+		this.id = requestId(request)
+	}
 
 	get headers(): Headers {
 		return this.request.headers
 	}
 
+	/** The socket peer's address: as a transport or test recorded it, else as the server knows it. */
+	socket(): string | undefined {
+		return socketAddress(this.request) ?? this.serving.server?.requestIP(this.request)?.address
+	}
+
 	client(): ClientInfo {
-		return (this.#client ??= clientInfo(this.request, this.trustedProxies))
+		return (this.#client ??= clientInfo(this.request, this.socket(), this.serving.trustedProxies))
 	}
 
 	/** Read and merge the request parameters once. */
@@ -44,8 +76,15 @@ export class RequestState implements AuthnInput {
 		if (this.#params || this.#paramsError) return
 		let raw = body as RawBody | undefined
 		const { request } = this
-		if (raw === undefined && request.body !== null && !request.bodyUsed)
-			raw = await readBody(request, request.headers.get('content-type') ?? '', maxBytes)
+		if (raw === undefined) {
+			if (request.body === null || request.bodyUsed) {
+				// no body: most GET requests
+				if (!request.url.includes('?')) {
+					this.#params = EMPTY_PARAMS
+					return
+				}
+			} else raw = await readBody(request, request.headers.get('content-type') ?? '', maxBytes)
+		}
 		try {
 			this.#params = mergeParams(request.url, raw)
 		} catch (error) {

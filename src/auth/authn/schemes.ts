@@ -7,7 +7,7 @@ import { ErrorResponse, maskToken, withDetail } from '../errors'
 import type { Settings } from '../config'
 import type { TokenIdentity } from '../tokens'
 import type { RequestParams } from '../request'
-import { isLoopback, socketAddress, type ClientInfo } from '../client'
+import { isLoopback, type ClientInfo } from '../client'
 import { parseBasicAuthorization } from './basic'
 import { extractToken } from './token'
 
@@ -106,7 +106,7 @@ export async function tokenScheme(
 export async function fakeScheme(services: SchemeServices, input: AuthnInput): Promise<SchemeResult> {
 	const login = paramsOf(input).getString(services.settings.fakeLogin)
 	if (login === undefined) return null
-	const socket = socketAddress(input.request)
+	const { socket } = input.client()
 	if (socket === undefined || !isLoopback(socket))
 		throw new ErrorResponse('fake authentication is local only', 401)
 	if (login === '') throw new ErrorResponse('invalid fake login', 401)
