@@ -9,7 +9,7 @@ import type { TObject } from '@sinclair/typebox'
 import type { RequestRecord, SimpleAuth } from './core'
 import { expandSchemes, type Scheme } from './config'
 import { ConfigError, ErrorResponse } from './errors'
-import { compileAuthz, type AuthzRule } from './authz'
+import { compileAuthz, type AuthzRule, type CompiledAuthz } from './authz'
 import { compileArgs, fillArgs, type CompiledArgs } from './params'
 import { readBody } from './request'
 import { RequestState, type ServingContext } from './state'
@@ -39,6 +39,11 @@ function loopbackHost(hostname: string | undefined): boolean {
 	return (
 		hostname !== undefined && (hostname === 'localhost' || isLoopback(hostname.replace(/^\[|\]$/g, '')))
 	)
+}
+
+/** How a route is authorized: at once, or by a hook of its own that waits (the safe default). */
+class RouteMode {
+	deferred = true
 }
 
 /** Responses onError made, headers and after-request hooks included: mapResponse leaves them be. */
@@ -167,7 +172,73 @@ export function simpleAuth(auth: SimpleAuth) {
 			const response = await hook(state.request, state.user, schemes)
 			if (response) throw new EarlyResponse(response)
 		}
+		state.values = args
 		return { user: state.user, args: args as Record<string, any> }
+	}
+
+	/** What a route declared, for choosing how it is authorized. */
+	interface Declaration {
+		open: boolean
+		schemes: readonly Scheme[]
+		hasArgs: boolean
+	}
+
+	/**
+	 * Whether a route is authorized at once, without waiting for anything: an OPEN route that
+	 * accepts "none", declares no parameters, with no before-exec hook. Elysia runs such a
+	 * route synchronously, which is most of a fast route's cost.
+	 */
+	function immediate({ open, schemes, hasArgs }: Declaration): boolean {
+		return open && schemes.includes('none') && !hasArgs && auth.hooks.beforeExec.length === 0
+	}
+
+	/** A route's declaration from its options, as the macros leave them (raw or in `detail`). */
+	function declaration(rule: CompiledAuthz, options: Record<string, unknown>): Declaration {
+		const detail = (options.detail ?? {}) as Record<string, unknown>
+		const authn =
+			options.authn !== undefined
+				? checkAuthn(options.authn as string | string[])
+				: ((detail['x-authn'] as Scheme[] | undefined) ?? settings.authDefault)
+		const hasArgs = options.args !== undefined || detail['x-args-id'] !== undefined
+		return { open: rule.open, schemes: authn, hasArgs }
+	}
+
+	/**
+	 * Authorize a route at once when it is immediate (see `immediate`): its query string is
+	 * checked for unexpected parameters, and a body it would not read is refused.
+	 */
+	function authorizeNow(state: RequestState, pathParams: Record<string, string> | undefined) {
+		const rule = state.authz
+		if (!rule || rule.close) throw new ErrorResponse('currently closed route', 403)
+		// the route's own hook fills them (before or after this one)
+		if (state.deferred) return state.values
+		// a declaration this route's options did not show (a guard's authn or args) fails closed
+		const schemes = state.authn ?? settings.authDefault
+		if (!immediate({ open: rule.open, schemes, hasArgs: state.args !== undefined })) {
+			console.error(
+				`route ${state.request.method} ${pathOf(state.request.url)}: declare authn and args on the route`
+			)
+			throw new ErrorResponse('internal error', settings.serverError)
+		}
+		const { request } = state
+		if (
+			settings.rejectUnexpectedParam &&
+			request.body !== null &&
+			!request.bodyUsed &&
+			request.headers.get('content-length') !== '0'
+		)
+			throw new ErrorResponse('unexpected request body: this route takes no parameters', 400)
+		const params = state.loadQuery()
+		return (state.values =
+			pathParams === undefined && params.empty
+				? {}
+				: fillArgs(undefined, {
+						pathParams: pathParams ?? {},
+						request: params,
+						ignored: authParams,
+						rejectUnexpected: settings.rejectUnexpectedParam,
+						special: { request, user: null }
+					}))
 	}
 
 	/** The cookie carrier: (re)issue the token cookie of an authenticated response. */
@@ -249,6 +320,24 @@ export function simpleAuth(auth: SimpleAuth) {
 				}
 	auth.seal()
 
+	/** The raw body of a route that reads one, for the parameters (Elysia's parser is bypassed). */
+	function readRawBody({ request }: { request: Request }, contentType: string) {
+		return readBody(request, contentType, settings.maxBody)
+	}
+
+	/** The hook of a route that waits: authentication, groups, parameters, permissions, hooks. */
+	async function authorizeLater({
+		fsa,
+		body,
+		params
+	}: {
+		fsa: RequestState
+		body: unknown
+		params?: Record<string, string>
+	}) {
+		return authorize(fsa, body, params)
+	}
+
 	const serving: ServingContext = { trustedProxies: settings.trustedProxies, server: undefined }
 	/** Whether the server listens on loopback only and trusts no proxy: then every client is local. */
 	let localClientsOnly = false
@@ -313,9 +402,6 @@ export function simpleAuth(auth: SimpleAuth) {
 	const base = settings.cors.enabled ? new Elysia().use(cors(corsOptions)) : new Elysia()
 	return base.use(
 		plugin
-			.onParse({ as: 'global' }, function readRawBody({ request }, contentType) {
-				return readBody(request, contentType, settings.maxBody)
-			})
 			.derive({ as: 'global' }, function requestState({ request }) {
 				return { fsa: started.get(request) ?? admitted(request) }
 			})
@@ -328,15 +414,33 @@ export function simpleAuth(auth: SimpleAuth) {
 						(group) => auth.hasGroup(group)
 					)
 					const variables = compiled.permissions.flatMap((permission) => permission.variables)
+					const route = new RouteMode()
+					// Elysia applies these in order: introspect sees every option of the route (its
+					// authn and args too), then the nested macro adds the hooks of a route that waits
 					return {
 						detail: {
 							'x-authz': compiled.label,
 							'x-variables': variables,
 							'x-groups': compiled.groups
 						} as Record<string, unknown>,
+						introspect(options: Record<string, unknown>) {
+							route.deferred = !immediate(declaration(compiled, options))
+						},
+						authorization: route,
 						transform({ fsa }) {
 							fsa.authz = compiled
+							fsa.deferred = route.deferred
 						}
+					}
+				},
+				/** How `authz` authorizes its route; set by `authz` itself, never by routes. */
+				authorization(route: RouteMode) {
+					if (!(route instanceof RouteMode))
+						throw new ConfigError('authorization is set by authz, not by routes')
+					if (!route.deferred) return { detail: { 'x-immediate': true } as Record<string, unknown> }
+					return {
+						parse: readRawBody,
+						resolve: authorizeLater
 					}
 				},
 				/** The schemes this route accepts, within FSA_AUTH. */
@@ -372,8 +476,16 @@ export function simpleAuth(auth: SimpleAuth) {
 					}
 				}
 			})
-			.resolve({ as: 'global' }, function authorizeRequest({ fsa, body, params }) {
-				return authorize(fsa, body, params as Record<string, string> | undefined)
+			// synchronous, for the routes authorized at once: Elysia reads the source, and takes a
+			// function returning a call's result for an asynchronous one
+			.resolve({ as: 'global' }, function authorizeImmediately({ fsa, params }) {
+				return {
+					user: fsa.user,
+					args: authorizeNow(fsa, params as Record<string, string> | undefined) as Record<
+						string,
+						any
+					>
+				}
 			})
 			.mapResponse({ as: 'global' }, addHeaders)
 			.onError({ as: 'global' }, async function renderErrors(context) {

@@ -73,6 +73,10 @@ export class RouteChecks {
 			const authn = (detail['x-authn'] as Scheme[] | undefined) ?? settings.authDefault
 			if (detail['x-authz'] === 'OPEN' && !authn.includes('none'))
 				warnings.push(`OPEN route without the none scheme requires authentication: ${label}`)
+			// a route authorized at once was chosen from its own options: a guard or a group that
+			// adds authn or args to it would leave them unchecked (requests fail closed, with 500)
+			if (detail['x-immediate'] === true && (!authn.includes('none') || detail['x-args'] !== undefined))
+				throw new ConfigError(`${label}: declare authn and args on the route itself, with its authz`)
 			const groups = (detail['x-groups'] as string[] | undefined) ?? []
 			const oauthOnly = authn.length === 1 && authn[0] === 'oauth'
 			const { authzScopes } = settings

@@ -40,7 +40,11 @@ export class RequestState implements AuthnInput {
 	authn: Scheme[] | undefined
 	args: CompiledArgs | undefined
 	realm: string | undefined
+	/** Whether the route is authorized by its own asynchronous hook (not at once). */
+	deferred = false
 	user: string | null = null
+	/** The route's typed arguments, once filled. */
+	values: Record<string, unknown> | undefined
 	scheme: Scheme | null = null
 	scopes: string[] = []
 	/** When the token that authenticated the request expires (seconds since the epoch). */
@@ -91,6 +95,12 @@ export class RequestState implements AuthnInput {
 			if (!(error instanceof ErrorResponse)) throw error
 			this.#paramsError = error
 		}
+	}
+
+	/** Read the parameters of the query string only, for a route that reads no body. */
+	loadQuery(): RequestParams {
+		const { url } = this.request
+		return (this.#params = url.includes('?') ? mergeParams(url, undefined) : EMPTY_PARAMS)
 	}
 
 	/** The merged parameters; throws the 400 of a malformed body. */
