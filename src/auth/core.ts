@@ -148,8 +148,9 @@ export class SimpleAuth extends AuthChecks {
 		return this
 	}
 
-	/** Add a hook run just before the handler; a Response it returns is the answer. */
+	/** Add a hook run just before the handler; a Response it returns is the answer. Before `simpleAuth(auth)`. */
 	beforeExec(hook: BeforeExec): this {
+		this.#unsealed('beforeExec')
 		this.hooks.beforeExec.push(hook)
 		return this
 	}
@@ -165,7 +166,7 @@ export class SimpleAuth extends AuthChecks {
 
 	/**
 	 * Called by `simpleAuth(auth)`: from then on, hooks that decide how requests flow (before
-	 * request, after request, computed headers) are refused.
+	 * request, before exec, after request, computed headers) are refused.
 	 */
 	seal(): void {
 		this.#sealed = true

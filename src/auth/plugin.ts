@@ -34,6 +34,11 @@ function lostGetBody(request: Request, length: string | null): boolean {
 	return encoding !== null && /chunked/i.test(encoding)
 }
 
+function isEmpty(record: Record<string, unknown>): boolean {
+	for (const _ in record) return false
+	return true
+}
+
 /** Whether a server's host name is a loopback one: then every peer is on this machine. */
 function loopbackHost(hostname: string | undefined): boolean {
 	return (
@@ -89,7 +94,7 @@ function logRequest(auth: SimpleAuth, state: RequestState, status: number, failu
 		ts: isoNow(),
 		reqid: state.id,
 		method: request.method,
-		path: pathOf(request.url),
+		path: state.path,
 		status,
 		ms: Math.round((performance.now() - state.start) * 1000) / 1000,
 		user: state.user,
@@ -215,9 +220,7 @@ export function simpleAuth(auth: SimpleAuth) {
 		// a declaration this route's options did not show (a guard's authn or args) fails closed
 		const schemes = state.authn ?? settings.authDefault
 		if (!immediate({ open: rule.open, schemes, hasArgs: state.args !== undefined })) {
-			console.error(
-				`route ${state.request.method} ${pathOf(state.request.url)}: declare authn and args on the route`
-			)
+			console.error(`route ${state.request.method} ${state.path}: declare authn and args on the route`)
 			throw new ErrorResponse('internal error', settings.serverError)
 		}
 		const { request } = state
@@ -288,6 +291,32 @@ export function simpleAuth(auth: SimpleAuth) {
 		return status
 	}
 
+	/**
+	 * Map a response: a JSON value answered with 200 and no header of the handler's becomes a
+	 * Response here (Response.json, then the headers: cheaper than Elysia's mapping with
+	 * headers), kept in the state for the hook to return; other values get their headers.
+	 */
+	function mapNow({ set, fsa, responseValue }: MapContext & { set: { cookie?: unknown } }): void {
+		if (
+			fsa !== undefined &&
+			set.status === 200 &&
+			responseValue !== null &&
+			typeof responseValue === 'object' &&
+			(responseValue.constructor === Object || Array.isArray(responseValue)) &&
+			set.cookie === undefined &&
+			isEmpty(set.headers as Record<string, string>)
+		) {
+			const response = Response.json(responseValue)
+			const headers: Record<string, string> = {}
+			decorate(auth, headers, fsa, 200)
+			for (const name in headers) response.headers.append(name, headers[name])
+			logRequest(auth, fsa, 200)
+			fsa.mapped = response
+			return
+		}
+		mapHeaders({ set, fsa, responseValue })
+	}
+
 	/** With a token cookie or response hooks to apply, mapping waits for them. */
 	async function mapResponseAsync(context: MapContext) {
 		const status = mapHeaders(context)
@@ -315,8 +344,10 @@ export function simpleAuth(auth: SimpleAuth) {
 			? async function addHeaders({ set, fsa, responseValue }: MapContext) {
 					return mapResponseAsync({ set, fsa, responseValue })
 				}
-			: function addHeaders({ set, fsa, responseValue }: MapContext): void {
-					mapHeaders({ set, fsa, responseValue })
+			: // (returning a property, not a call's result, which Elysia would await)
+				function addHeaders({ set, fsa, responseValue }: MapContext): Response | undefined {
+					mapNow({ set, fsa, responseValue })
+					return fsa?.mapped
 				}
 	auth.seal()
 
@@ -350,7 +381,7 @@ export function simpleAuth(auth: SimpleAuth) {
 		const length = request.headers.get('content-length')
 		if (length !== null && Number(length) > settings.maxBody)
 			throw new ErrorResponse('request body too large', 413)
-		if (settings.secure && !localClientsOnly && !request.url.startsWith('https:')) {
+		if (settings.secure && !localClientsOnly && !state.url.startsWith('https:')) {
 			// the client, as a trusted proxy reports it: a loopback proxy forwarding plain HTTP
 			// from afar is refused like the remote client itself
 			const { address, secure } = state.client()

@@ -7,12 +7,7 @@ import type { RequestState } from './state'
 import { ErrorResponse, renderErrorBody } from './errors'
 import { basicChallenge } from './authn/basic'
 import { bearerChallenge } from './authn/token'
-
-export function pathOf(url: string): string {
-	const start = url.indexOf('/', url.indexOf('//') + 2)
-	const query = url.indexOf('?', start)
-	return query === -1 ? url.slice(start) : url.slice(start, query)
-}
+export { pathOf } from './paths'
 
 /** The WWW-Authenticate value of a 401: one challenge per scheme that has one, sorted. */
 export function challenge(auth: SimpleAuth, state: RequestState | undefined): string | undefined {
@@ -48,7 +43,7 @@ export function decorate(
 	}
 	if (settings.level >= 2) {
 		const { request } = state
-		headers['fsa-request'] = `${request.method} ${pathOf(request.url)}`
+		headers['fsa-request'] = `${request.method} ${state.path}`
 		headers['fsa-user'] = state.user ? `${state.user} (${state.scheme})` : 'None (None)'
 		headers['fsa-delay'] = ((performance.now() - state.start) / 1000).toFixed(6)
 	}

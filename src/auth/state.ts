@@ -10,6 +10,7 @@ import { ErrorResponse } from './errors'
 import { EMPTY_PARAMS, mergeParams, readBody, type RawBody, type RequestParams } from './request'
 import { clientInfo, socketAddress, type ClientInfo } from './client'
 import type { AuthnInput } from './authn/schemes'
+import { pathOf } from './paths'
 
 /** What every request of one plugin shares: the trusted proxies, and the server once it listens. */
 export interface ServingContext {
@@ -43,6 +44,8 @@ export class RequestState implements AuthnInput {
 	/** Whether the route is authorized by its own asynchronous hook (not at once). */
 	deferred = false
 	user: string | null = null
+	/** The Response the framework made of the handler's value, when it made one. */
+	mapped: Response | undefined
 	/** The route's typed arguments, once filled. */
 	values: Record<string, unknown> | undefined
 	scheme: Scheme | null = null
@@ -54,6 +57,7 @@ export class RequestState implements AuthnInput {
 	#params: RequestParams | undefined
 	#paramsError: ErrorResponse | undefined
 	#client: ClientInfo | undefined
+	#url: string | undefined
 
 	constructor(
 		readonly request: Request,
@@ -64,6 +68,16 @@ export class RequestState implements AuthnInput {
 
 	get headers(): Headers {
 		return this.request.headers
+	}
+
+	/** The request's URL, read once (Bun makes the string on each read). */
+	get url(): string {
+		return (this.#url ??= this.request.url)
+	}
+
+	/** The request's path, without the query string. */
+	get path(): string {
+		return pathOf(this.url)
 	}
 
 	/** The socket peer's address: as a transport or test recorded it, else as the server knows it. */
@@ -83,14 +97,14 @@ export class RequestState implements AuthnInput {
 		if (raw === undefined) {
 			if (request.body === null || request.bodyUsed) {
 				// no body: most GET requests
-				if (!request.url.includes('?')) {
+				if (!this.url.includes('?')) {
 					this.#params = EMPTY_PARAMS
 					return
 				}
 			} else raw = await readBody(request, request.headers.get('content-type') ?? '', maxBytes)
 		}
 		try {
-			this.#params = mergeParams(request.url, raw)
+			this.#params = mergeParams(this.url, raw)
 		} catch (error) {
 			if (!(error instanceof ErrorResponse)) throw error
 			this.#paramsError = error
@@ -99,7 +113,7 @@ export class RequestState implements AuthnInput {
 
 	/** Read the parameters of the query string only, for a route that reads no body. */
 	loadQuery(): RequestParams {
-		const { url } = this.request
+		const { url } = this
 		return (this.#params = url.includes('?') ? mergeParams(url, undefined) : EMPTY_PARAMS)
 	}
 
