@@ -7,7 +7,7 @@ import type { Settings } from './config'
 import { ErrorResponse } from './errors'
 import { PasswordManager } from './passwords'
 import { TokenManager, type TokenIdentity } from './tokens'
-import { Cache } from './cache'
+import { Cache, MemoryBackend } from './cache'
 import { Throttle } from './throttle'
 import type { Permission } from './authz'
 import type {
@@ -127,6 +127,29 @@ export abstract class AuthChecks {
 		}
 	}
 
+	/**
+	 * A token's identity when memory already holds all of it (verified and unexpired, not
+	 * revoked, its user seen within a second), without waiting; undefined when `verifyToken`
+	 * must run. Never throws: what it cannot accept at once, `verifyToken` decides.
+	 */
+	verifyTokenNow(token: string, realm: string): TokenIdentity | undefined {
+		const { backend } = this.cache
+		if (!(backend instanceof MemoryBackend) || !this.cache.enabled) return undefined
+		const cached = backend.peek(this.cache.key('t', token, realm)) as TokenIdentity | undefined
+		if (cached === undefined) return undefined
+		if (Date.now() / 1000 - this.settings.token.graceMinutes * 60 > cached.expires) return undefined
+		if (
+			this.#revoked(
+				backend.peek(this.#revokedTokenKey(token)),
+				backend.peek(this.cache.key('R', cached.user)),
+				cached
+			)
+		)
+			return undefined
+		if (this.userVersionHook && !this.#seenRecently(cached.user)) return undefined
+		return cached
+	}
+
 	/** Verify a token, through the cache; a cached token's expiry is checked again. */
 	async verifyToken(token: string, realm: string): Promise<TokenIdentity> {
 		const key = this.cache.key('t', token, realm)
@@ -209,7 +232,6 @@ export abstract class AuthChecks {
 		await this.cache.backend.set(this.cache.key('R', login), now, (delayMinutes + graceMinutes) * 60 + 1)
 	}
 
-	/** Throw 401 when a verified token was revoked, or its user no longer exists. */
 	/** When each token user was last seen in the database, for one second: tokens are stateless. */
 	readonly #seenUsers = new Map<string, number>()
 
@@ -218,10 +240,14 @@ export abstract class AuthChecks {
 	 * most once a second per user: a deleted user's tokens stop within a second, and a busy
 	 * token route does not query the database on every request.
 	 */
-	async #userStillExists(login: string): Promise<boolean> {
-		const now = Date.now()
+	#seenRecently(login: string): boolean {
 		const seen = this.#seenUsers.get(login)
-		if (seen !== undefined && now - seen < 1000) return true
+		return seen !== undefined && Date.now() - seen < 1000
+	}
+
+	async #userStillExists(login: string): Promise<boolean> {
+		if (this.#seenRecently(login)) return true
+		const now = Date.now()
 		if ((await this.#versionOf(login)) === null) {
 			this.#seenUsers.delete(login)
 			return false
@@ -231,18 +257,24 @@ export abstract class AuthChecks {
 		return true
 	}
 
+	/** Whether a token is revoked, from its own entry and its user's (issued before that, it is). */
+	#revoked(revoked: unknown, revokedBefore: unknown, identity: TokenIdentity): boolean {
+		// a token issued before the user's revocation expires before revocation time + delay
+		return (
+			revoked === true ||
+			(typeof revokedBefore === 'number' &&
+				identity.expires <= revokedBefore + this.settings.token.delayMinutes * 60)
+		)
+	}
+
+	/** Throw 401 when a verified token was revoked, or its user no longer exists. */
 	async #checkNotRevoked(token: string, identity: TokenIdentity): Promise<void> {
 		let revoked = this.cache.lookup(this.#revokedTokenKey(token))
 		let revokedBefore = this.cache.lookup(this.cache.key('R', identity.user))
 		// Redis answers asynchronously: ask it both at once; memory answered already
 		if (revoked instanceof Promise || revokedBefore instanceof Promise)
 			[revoked, revokedBefore] = await Promise.all([revoked, revokedBefore])
-		if (revoked === true) throw new ErrorResponse('revoked auth token', 401)
-		// a token issued before the user's revocation expires before revocation time + delay
-		if (
-			typeof revokedBefore === 'number' &&
-			identity.expires <= revokedBefore + this.settings.token.delayMinutes * 60
-		)
+		if (this.#revoked(revoked, revokedBefore, identity))
 			throw new ErrorResponse('revoked auth token', 401)
 		if (this.userVersionHook && !(await this.#userStillExists(identity.user)))
 			throw new ErrorResponse('no such user for auth token', 401)

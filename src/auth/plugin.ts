@@ -144,16 +144,20 @@ export function simpleAuth(auth: SimpleAuth) {
 		const rule = state.authz
 		if (!rule || rule.close) throw new ErrorResponse('currently closed route', 403)
 		const schemes = state.authn ?? settings.authDefault
-		await state.loadParams(body, settings.maxBody)
+		const loading = state.loadParams(body, settings.maxBody)
+		if (loading) await loading
 		if (!(rule.open && schemes.includes('none'))) {
-			const found = await auth.authenticate(state, schemes, state.realm)
+			// what memory knows is answered without waiting (a known token, most of all)
+			const found =
+				auth.authenticateNow(state, schemes, state.realm) ??
+				(await auth.authenticate(state, schemes, state.realm))
 			state.user = found.user
 			state.scheme = found.scheme
 			state.scopes = found.scopes ?? []
 			state.tokenExpires = found.expires
 			state.token = found.token
 			if (found.scheme === 'oauth') auth.checkScopes(rule.groups, state.scopes)
-			else await auth.checkGroups(found.user, rule.groups)
+			else if (rule.groups.length > 0) await auth.checkGroups(found.user, rule.groups)
 		}
 		const request = state.params()
 		const args =
@@ -357,7 +361,7 @@ export function simpleAuth(auth: SimpleAuth) {
 	}
 
 	/** The hook of a route that waits: authentication, groups, parameters, permissions, hooks. */
-	async function authorizeLater({
+	function authorizeLater({
 		fsa,
 		body,
 		params

@@ -89,22 +89,28 @@ export class RequestState implements AuthnInput {
 		return (this.#client ??= clientInfo(this.request, this.socket(), this.serving.trustedProxies))
 	}
 
-	/** Read and merge the request parameters once. */
-	async loadParams(body: unknown, maxBytes: number): Promise<void> {
-		if (this.#params || this.#paramsError) return
-		let raw = body as RawBody | undefined
+	/** Read and merge the request parameters once; a promise only when a body must be read. */
+	loadParams(body: unknown, maxBytes: number): Promise<void> | undefined {
+		if (this.#params || this.#paramsError) return undefined
+		const raw = body as RawBody | undefined
 		const { request } = this
-		if (raw === undefined) {
-			if (request.body === null || request.bodyUsed) {
-				// no body: most GET requests
-				if (!this.url.includes('?')) {
-					this.#params = EMPTY_PARAMS
-					return
-				}
-			} else raw = await readBody(request, request.headers.get('content-type') ?? '', maxBytes)
+		if (raw === undefined && request.body !== null && !request.bodyUsed)
+			return readBody(request, request.headers.get('content-type') ?? '', maxBytes).then((read) =>
+				this.#merge(read)
+			)
+		this.#merge(raw)
+		return undefined
+	}
+
+	#merge(raw: RawBody | undefined): void {
+		const { url } = this
+		if (raw === undefined && !url.includes('?')) {
+			// no body and no query string: most GET requests
+			this.#params = EMPTY_PARAMS
+			return
 		}
 		try {
-			this.#params = mergeParams(this.url, raw)
+			this.#params = mergeParams(url, raw)
 		} catch (error) {
 			if (!(error instanceof ErrorResponse)) throw error
 			this.#paramsError = error
