@@ -135,13 +135,13 @@ export abstract class AuthChecks {
 	verifyTokenNow(token: string, realm: string): TokenIdentity | undefined {
 		const { backend } = this.cache
 		if (!(backend instanceof MemoryBackend) || !this.cache.enabled) return undefined
-		const cached = backend.peek(this.cache.key('t', token, realm)) as TokenIdentity | undefined
+		const cached = backend.peek(this.#tokenKey(token, realm)) as TokenIdentity | undefined
 		if (cached === undefined) return undefined
 		if (Date.now() / 1000 - this.settings.token.graceMinutes * 60 > cached.expires) return undefined
 		if (
 			this.#revoked(
 				backend.peek(this.#revokedTokenKey(token)),
-				backend.peek(this.cache.key('R', cached.user)),
+				backend.peek(this.#userRevokedKey(cached.user)),
 				cached
 			)
 		)
@@ -152,7 +152,7 @@ export abstract class AuthChecks {
 
 	/** Verify a token, through the cache; a cached token's expiry is checked again. */
 	async verifyToken(token: string, realm: string): Promise<TokenIdentity> {
-		const key = this.cache.key('t', token, realm)
+		const key = this.#tokenKey(token, realm)
 		const found = this.cache.enabled ? this.cache.lookup(key) : undefined
 		const cached = (found instanceof Promise ? await found : found) as TokenIdentity | undefined
 		if (cached !== undefined) {
@@ -185,7 +185,7 @@ export abstract class AuthChecks {
 
 	/** Forget a cached token validation. */
 	tokenUncache(token: string, realm = this.settings.realm): Promise<boolean> {
-		return this.cache.delete(this.cache.key('t', token, realm))
+		return this.cache.delete(this.#tokenKey(token, realm))
 	}
 
 	/** Forget a cached group check. */
@@ -210,9 +210,31 @@ export abstract class AuthChecks {
 		return count
 	}
 
+	/** The cache keys of the tokens and users in use, made once (a busy token is the same string). */
+	readonly #keys = new Map<string, string>()
+
+	#remember(memo: string, key: string): string {
+		if (this.#keys.size >= 10_000) this.#keys.clear()
+		this.#keys.set(memo, key)
+		return key
+	}
+
+	/** The key of a token's verified identity. */
+	#tokenKey(token: string, realm: string): string {
+		const memo = `t${realm}\n${token}`
+		return this.#keys.get(memo) ?? this.#remember(memo, this.cache.key('t', token, realm))
+	}
+
 	/** A revoked token is kept by a fast hash: a collision could only refuse a token, never accept one. */
 	#revokedTokenKey(token: string): string {
-		return this.cache.key('r', Bun.hash(token).toString(36))
+		const memo = `r${token}`
+		return this.#keys.get(memo) ?? this.#remember(memo, this.cache.key('r', Bun.hash(token).toString(36)))
+	}
+
+	/** The key of a user's revocation time. */
+	#userRevokedKey(login: string): string {
+		const memo = `R${login}`
+		return this.#keys.get(memo) ?? this.#remember(memo, this.cache.key('R', login))
 	}
 
 	/**
@@ -229,7 +251,7 @@ export abstract class AuthChecks {
 	async revokeUser(login: string): Promise<void> {
 		const { delayMinutes, graceMinutes } = this.settings.token
 		const now = Date.now() / 1000
-		await this.cache.backend.set(this.cache.key('R', login), now, (delayMinutes + graceMinutes) * 60 + 1)
+		await this.cache.backend.set(this.#userRevokedKey(login), now, (delayMinutes + graceMinutes) * 60 + 1)
 	}
 
 	/** When each token user was last seen in the database, for one second: tokens are stateless. */
@@ -270,7 +292,7 @@ export abstract class AuthChecks {
 	/** Throw 401 when a verified token was revoked, or its user no longer exists. */
 	async #checkNotRevoked(token: string, identity: TokenIdentity): Promise<void> {
 		let revoked = this.cache.lookup(this.#revokedTokenKey(token))
-		let revokedBefore = this.cache.lookup(this.cache.key('R', identity.user))
+		let revokedBefore = this.cache.lookup(this.#userRevokedKey(identity.user))
 		// Redis answers asynchronously: ask it both at once; memory answered already
 		if (revoked instanceof Promise || revokedBefore instanceof Promise)
 			[revoked, revokedBefore] = await Promise.all([revoked, revokedBefore])
