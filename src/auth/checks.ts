@@ -87,7 +87,24 @@ export abstract class AuthChecks {
 	 * @param address the client's address, for throttling
 	 */
 	async checkUserPassword(login: string, password: string, address = 'unknown'): Promise<void> {
+		if (await this.#knownCredentials(login, password, address)) return
 		await this.throttle.guard(login, address, () => this.#verifyUserPassword(login, password))
+	}
+
+	/**
+	 * Whether memory holds these very credentials as verified (for the user's current version
+	 * and stored hash) and nothing throttles their login: then neither hashing nor waiting
+	 * behind the other checks of the login, which only guessing needs. Else the guarded way.
+	 */
+	async #knownCredentials(login: string, password: string, address: string): Promise<boolean> {
+		const { backend } = this.cache
+		if (!this.userPassHook || !this.settings.passwordCache || !(backend instanceof MemoryBackend))
+			return false
+		if (!this.cache.enabled || this.throttle.clearNow(login, address) !== true) return false
+		const version = await this.#versionOf(login)
+		const stored = backend.peek(this.cache.key('u', login, version))
+		if (typeof stored !== 'string' || stored === '') return false
+		return backend.peek(this.#credentialsKey(login, version, password, stored)) === true
 	}
 
 	async #verifyUserPassword(login: string, password: string): Promise<void> {

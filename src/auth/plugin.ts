@@ -547,6 +547,11 @@ export function simpleAuth(auth: SimpleAuth) {
 				const { server } = app as AnyElysia
 				serving.server = server ?? undefined
 				localClientsOnly = loopbackHost(server?.hostname) && settings.trustedProxies.length === 0
+				// a loopback address listened on stands for its peers (asking the socket costs)
+				serving.localAddress =
+					localClientsOnly && server?.hostname !== undefined && isLoopback(server.hostname)
+						? server.hostname
+						: undefined
 				for (const warning of routeChecks.check(app as AnyElysia)) console.warn(warning)
 			})
 	)

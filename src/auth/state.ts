@@ -15,6 +15,11 @@ import { pathOf } from './paths'
 /** What every request of one plugin shares: the trusted proxies, and the server once it listens. */
 export interface ServingContext {
 	trustedProxies: readonly string[]
+	/**
+	 * The address of every peer when the server listens on a loopback address and trusts no
+	 * proxy: only local clients can connect, and they count as this one address.
+	 */
+	localAddress?: string
 	/** The server asked for socket addresses; none under `app.handle` or the node transport. */
 	server: { requestIP(request: Request): { address: string } | null } | undefined
 }
@@ -82,7 +87,12 @@ export class RequestState implements AuthnInput {
 
 	/** The socket peer's address: as a transport or test recorded it, else as the server knows it. */
 	socket(): string | undefined {
-		return socketAddress(this.request) ?? this.serving.server?.requestIP(this.request)?.address
+		const { serving } = this
+		return (
+			socketAddress(this.request) ??
+			serving.localAddress ??
+			serving.server?.requestIP(this.request)?.address
+		)
 	}
 
 	client(): ClientInfo {

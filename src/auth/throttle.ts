@@ -5,7 +5,7 @@
  * the cache's backend: in memory, or in Redis to be shared by every instance.
  */
 import { ErrorResponse } from './errors'
-import type { CacheBackend } from './cache'
+import { MemoryBackend, type CacheBackend } from './cache'
 
 export interface ThrottleSettings {
 	enabled: boolean
@@ -40,6 +40,19 @@ export class Throttle {
 		throw new ErrorResponse('too many failed authentication attempts, retry later', 429, {
 			'retry-after': String(Math.max(1, Math.ceil(remainingMs / 1000)))
 		})
+	}
+
+	/**
+	 * Whether memory says at once that a login from an address is clear: no failure of it
+	 * counted, and the address under its limit; undefined when the backend must be asked.
+	 */
+	clearNow(login: string, address: string): boolean | undefined {
+		if (!this.settings.enabled) return true
+		if (!(this.backend instanceof MemoryBackend)) return undefined
+		if (((this.backend.peek(this.#loginKey(login, address)) as number | undefined) ?? 0) > 0) return false
+		const addressKey = this.#addressKey(address)
+		const byAddress = (this.backend.peek(addressKey) as number | undefined) ?? 0
+		return byAddress + (this.#pending.get(addressKey) ?? 0) < this.settings.perAddress
 	}
 
 	/** Refuse (429) a login attempt from an address over its limits. */
