@@ -2,8 +2,9 @@
  * Load benchmark of the compiled Acme service with wrk: the open route, each authentication
  * scheme, the stuff routes, a bare Elysia baseline, the node transport, the open route under a
  * wrong-credentials attack, start-up time and memory. Writes bench/results.json and
- * bench/results.svg.
- * usage: bun scripts/bench.ts [--duration SECONDS] [--warmup SECONDS] [--skip-build]
+ * bench/results.svg. The compared scenarios run in interleaved rounds, and each ratio is the
+ * median of its ratios within a round: the machine's drift over a run falls on all of them alike.
+ * usage: bun scripts/bench.ts [--duration SECONDS] [--rounds N] [--warmup SECONDS] [--skip-build]
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
@@ -37,14 +38,17 @@ const root = join(import.meta.dir, '..')
 process.chdir(root)
 const { values } = parseArgs({
 	options: {
-		duration: { type: 'string', default: '5' },
+		duration: { type: 'string', default: '2' },
+		rounds: { type: 'string', default: '3' },
 		warmup: { type: 'string', default: '1' },
 		'skip-build': { type: 'boolean', default: false }
 	}
 })
 const seconds = Number(values.duration)
 const warmup = Number(values.warmup)
+const rounds = Number(values.rounds)
 if (!Number.isInteger(seconds) || seconds < 1) throw new Error('--duration must be a whole number ≥ 1')
+if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds must be a whole number ≥ 1')
 if (!Number.isInteger(warmup) || warmup < 0) throw new Error('--warmup must be a whole number ≥ 0')
 const THREADS = 2
 const CONNECTIONS = 32
@@ -129,6 +133,8 @@ interface Row {
 	result: WrkResult
 	/** req/s of this scenario over req/s of the open route; null for the attacker itself. */
 	ratio: number | null
+	/** req/s of each round, for the compared scenarios. */
+	rounds?: number[]
 	/** Share of the machine's CPU that other processes used during the measurement. */
 	otherCpu: number
 }
@@ -139,20 +145,75 @@ const load = (base: string, spec: RequestSpec, script: string | undefined, durat
 
 /** Check the request once, warm the server up, then measure it with wrk. */
 async function scenario(name: string, label: string, server: Server, spec: RequestSpec): Promise<WrkResult> {
+	const script = await prepareScenario(name, server, spec)
+	const other = otherCpu(server.child.pid)
+	const result = await load(server.base, spec, script, seconds)
+	rows.push({ name, label, result, ratio: null, otherCpu: other(result.cpuMs) })
+	printResult(label, result, rows.at(-1)!.otherCpu)
+	return result
+}
+
+function printResult(label: string, result: WrkResult, other: number): void {
+	const problems = result.non2xx + result.socketErrors
+	console.log(
+		`${label}: ${Math.round(result.rps)} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, ` +
+			`other processes ${percent(other)} CPU` +
+			(problems ? `  WARNING: ${result.non2xx} non-2xx, ${result.socketErrors} socket errors` : '')
+	)
+}
+
+/** Check the request once and warm the server up; the wrk script of the request, if any. */
+async function prepareScenario(name: string, server: Server, spec: RequestSpec): Promise<string | undefined> {
 	await call(server.base, spec)
 	const plain = (spec.method ?? 'GET') === 'GET' && !spec.headers && spec.body === undefined
 	const script = plain ? undefined : luaScript(name, spec)
 	if (warmup > 0) await load(server.base, spec, script, warmup)
-	const other = otherCpu(server.child.pid)
-	const result = await load(server.base, spec, script, seconds)
-	rows.push({ name, label, result, ratio: null, otherCpu: other(result.cpuMs) })
-	const problems = result.non2xx + result.socketErrors
-	console.log(
-		`${label}: ${Math.round(result.rps)} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, ` +
-			`other processes ${percent(rows.at(-1)!.otherCpu)} CPU` +
-			(problems ? `  WARNING: ${result.non2xx} non-2xx, ${result.socketErrors} socket errors` : '')
-	)
-	return result
+	return script
+}
+
+interface Compared {
+	name: string
+	label: string
+	server: Server
+	spec: RequestSpec
+}
+
+/**
+ * Measure the compared scenarios in `rounds` interleaved rounds. Each row keeps the round of
+ * its median req/s (errors summed over the rounds) and its ratio to the open route: the median
+ * of the ratios within a round.
+ */
+async function measureRounds(compared: Compared[]): Promise<void> {
+	const scripts: (string | undefined)[] = []
+	for (const { name, server, spec } of compared) scripts.push(await prepareScenario(name, server, spec))
+	const results: WrkResult[][] = compared.map(() => [])
+	const others: number[][] = compared.map(() => [])
+	for (let round = 1; round <= rounds; round++)
+		for (const [index, { label, server, spec }] of compared.entries()) {
+			const other = otherCpu(server.child.pid)
+			const result = await load(server.base, spec, scripts[index], seconds)
+			results[index].push(result)
+			others[index].push(other(result.cpuMs))
+			printResult(`round ${round}/${rounds}, ${label}`, result, others[index].at(-1)!)
+		}
+	const open = results[compared.findIndex((c) => c.name === 'open')]
+	for (const [index, { name, label }] of compared.entries()) {
+		const byRps = [...results[index]].sort((a, b) => a.rps - b.rps)
+		const result = {
+			...byRps[Math.floor(byRps.length / 2)],
+			non2xx: results[index].reduce((sum, r) => sum + r.non2xx, 0),
+			socketErrors: results[index].reduce((sum, r) => sum + r.socketErrors, 0)
+		}
+		const ratio = median(results[index].map((r, round) => r.rps / open[round].rps))
+		rows.push({
+			name,
+			label,
+			result,
+			ratio,
+			rounds: results[index].map((r) => r.rps),
+			otherCpu: Math.max(...others[index])
+		})
+	}
 }
 
 /** Median time from spawning dist/acme (fresh database, no admin) to its first 200 on /hello. */
@@ -181,30 +242,38 @@ async function main() {
 
 	const main = await startAcme('main', CONFIG)
 	const token = await prepare(main, true)
-	const open = await scenario('open', 'GET /hello (open)', main, hello)
-	await scenario('fsa-token', 'GET /hello-me fsa token', main, helloMe(bearer(token)))
 	const jwt = await startAcme('jwt', JWT_CONFIG)
-	await scenario('jwt', 'GET /hello-me JWT', jwt, helloMe(bearer(await prepare(jwt, false))))
-	await stop(jwt.child)
-	await scenario('basic', 'GET /hello-me basic (repeated)', main, helloMe(userBasic))
+	const jwtToken = await prepare(jwt, false)
+	const node = await startAcme('node', CONFIG, ['--transport', 'node'])
+	const bare = await startServer('bare', (port) => [process.execPath, 'scripts/bench-bare.ts', `${port}`])
 	const query = new URLSearchParams({ username: USER.login, password: USER.password })
-	await scenario('param', 'GET /hello-me param', main, { path: `/hello-me?${query}` })
-	await scenario('stuff-get', 'GET /stuff token', main, { path: '/stuff', headers: bearer(token) })
 	const patch = {
 		method: 'PATCH',
 		path: `/stuff/${STUFF[0]}`,
 		headers: { ...bearer(token), ...JSON_TYPE },
 		body: '{"price": 1.5}'
 	}
-	await scenario('stuff-patch', 'PATCH /stuff/:sid token', main, patch)
+	await measureRounds([
+		{ name: 'open', label: 'GET /hello (open)', server: main, spec: hello },
+		{ name: 'fsa-token', label: 'GET /hello-me fsa token', server: main, spec: helloMe(bearer(token)) },
+		{ name: 'jwt', label: 'GET /hello-me JWT', server: jwt, spec: helloMe(bearer(jwtToken)) },
+		{ name: 'basic', label: 'GET /hello-me basic (repeated)', server: main, spec: helloMe(userBasic) },
+		{ name: 'param', label: 'GET /hello-me param', server: main, spec: { path: `/hello-me?${query}` } },
+		{
+			name: 'stuff-get',
+			label: 'GET /stuff token',
+			server: main,
+			spec: { path: '/stuff', headers: bearer(token) }
+		},
+		{ name: 'stuff-patch', label: 'PATCH /stuff/:sid token', server: main, spec: patch },
+		{ name: 'node', label: 'GET /hello node transport', server: node, spec: hello },
+		{ name: 'bare', label: 'GET /hello bare Elysia', server: bare, spec: hello }
+	])
 	const afterLoad = memoryOf(main.child.pid)
-
-	const node = await startAcme('node', CONFIG, ['--transport', 'node'])
-	await scenario('node', 'GET /hello node transport', node, hello)
-	await stop(node.child)
-	const bare = await startServer('bare', (port) => [process.execPath, 'scripts/bench-bare.ts', `${port}`])
-	const bareResult = await scenario('bare', 'GET /hello bare Elysia', bare, hello)
-	await stop(bare.child)
+	await Promise.all([stop(jwt.child), stop(node.child), stop(bare.child)])
+	const open = rows.find((row) => row.name === 'open')!.result
+	const bareRow = rows.find((row) => row.name === 'bare')!
+	const bareResult = bareRow.result
 
 	// the open route while a second wrk sends new wrong basic credentials on every request
 	console.log('attack: open route under wrong basic credentials...')
@@ -232,8 +301,10 @@ async function main() {
 
 	await twoInstances()
 
-	for (const row of rows) if (row.name !== 'attacker') row.ratio = row.result.rps / open.rps
-	report({ startupMs, afterLoad, afterAttack, bareResult, open, attacked, attacker })
+	for (const row of rows) if (row.name !== 'attacker' && !row.rounds) row.ratio = row.result.rps / open.rps
+	// the open route over the bare route, round by round: the inverse of the bare row's ratios
+	const openToBare = median(bareRow.rounds!.map((rps, round) => rows[0].rounds![round] / rps))
+	report({ startupMs, afterLoad, afterAttack, bareResult, open, attacked, attacker, openToBare })
 }
 
 /**
@@ -304,9 +375,10 @@ function report(run: {
 	open: WrkResult
 	attacked: WrkResult
 	attacker: WrkResult
+	openToBare: number
 }) {
 	const ratio = (name: string) => rows.find((row) => row.name === name)!.ratio!
-	const bare = run.open.rps / run.bareResult.rps
+	const bare = run.openToBare
 	const targets = [
 		...Object.entries(TARGETS).map(([name, want]) => ({
 			target: `${rows.find((row) => row.name === name)!.label} ≥ ${want}× open`,
@@ -361,12 +433,19 @@ function report(run: {
 		date: new Date().toISOString(),
 		machine,
 		commit,
-		wrk: { durationSeconds: seconds, warmupSeconds: warmup, threads: THREADS, connections: CONNECTIONS },
-		scenarios: rows.map(({ name, label, result, ratio, otherCpu }) => ({
+		wrk: {
+			durationSeconds: seconds,
+			rounds,
+			warmupSeconds: warmup,
+			threads: THREADS,
+			connections: CONNECTIONS
+		},
+		scenarios: rows.map(({ name, label, result, ratio, rounds: perRound, otherCpu }) => ({
 			name,
 			label,
 			...result,
 			ratio,
+			...(perRound ? { roundsRps: perRound } : {}),
 			otherCpu
 		})),
 		attack: {
@@ -380,7 +459,7 @@ function report(run: {
 	}
 	writeFileSync('bench/results.json', JSON.stringify(results, null, '\t') + '\n')
 	const subtitles = [
-		`commit ${commit}; wrk ${THREADS} threads, ${CONNECTIONS} connections, ${seconds} s each; ${machine}`,
+		`commit ${commit}; wrk ${THREADS} threads, ${CONNECTIONS} connections, ${rounds} rounds of ${seconds} s; ${machine}`,
 		`open route: ${bare.toFixed(2)}× bare Elysia (target 0.8×); p99 ${run.open.p99Ms.toFixed(2)} ms alone, ` +
 			`${run.attacked.p99Ms.toFixed(2)} ms under the wrong-credentials attack`
 	]
@@ -395,7 +474,7 @@ function report(run: {
 }
 
 // the whole run is bounded: every scenario plus build and start-ups
-const budgetMs = (12 * (seconds + warmup + 10) + 300) * 1000
+const budgetMs = (9 * rounds * seconds + 12 * (seconds + warmup + 10) + 300) * 1000
 const watchdog = setTimeout(() => {
 	console.error(`bench: still running after ${budgetMs / 1000} s, giving up`)
 	void cleanup().then(() => process.exit(1))

@@ -55,6 +55,23 @@ describe('OPEN routes without parameters', () => {
 		expect(res.headers.get('content-type')).toBe('application/json;charset=utf-8')
 	})
 
+	it('run without a promise: Elysia composes them synchronous', () => {
+		// Elysia reads the source of hooks to tell the asynchronous ones: a hook of the plugin
+		// written (or built) as `return call(...)` would make every route wait
+		const composed = (method: string, path: string) => {
+			const route = app.routes.find((r) => r.method === method && r.path === path) as unknown as {
+				compile?: () => unknown
+				composed?: unknown
+			}
+			const handler = route.compile?.() ?? route.composed
+			return (handler as { constructor: { name: string } }).constructor.name
+		}
+		expect(composed('GET', '/open')).toBe('Function')
+		expect(composed('GET', '/open/:id')).toBe('Function')
+		expect(composed('GET', '/auth')).toBe('AsyncFunction')
+		expect(composed('GET', '/basic-last')).toBe('AsyncFunction')
+	})
+
 	it('refuse unexpected query parameters, and take path parameters', async () => {
 		const res = await call(app, 'GET', '/open', { query: { x: '1' } })
 		expect([res.status, res.text]).toEqual([400, 'unexpected http parameter "x"'])

@@ -6,7 +6,7 @@
 import { Elysia, type AnyElysia } from 'elysia'
 import { cors } from '@elysiajs/cors'
 import type { TObject } from '@sinclair/typebox'
-import type { RequestRecord, SimpleAuth } from './core'
+import type { Authenticated, RequestRecord, SimpleAuth } from './core'
 import { expandSchemes, type Scheme } from './config'
 import { ConfigError, ErrorResponse } from './errors'
 import { compileAuthz, type AuthzRule, type CompiledAuthz } from './authz'
@@ -136,41 +136,78 @@ export function simpleAuth(auth: SimpleAuth) {
 		return new ErrorResponse('internal error', settings.serverError)
 	}
 
-	async function authorize(
+	type Granted = { user: string | null; args: Record<string, any> }
+
+	/** Record who authenticated the request. */
+	function grant(state: RequestState, found: Authenticated): void {
+		state.user = found.user
+		state.scheme = found.scheme
+		state.scopes = found.scopes ?? []
+		state.tokenExpires = found.expires
+		state.token = found.token
+	}
+
+	/** The route's typed arguments (400 for a missing, invalid or unexpected parameter). */
+	function argsOf(
+		state: RequestState,
+		pathParams: Record<string, string> | undefined
+	): Record<string, any> {
+		const request = state.params()
+		// nothing declared, nothing sent: no parameter to fill or reject
+		if (state.args === undefined && pathParams === undefined && request.empty) return {}
+		return fillArgs(state.args, {
+			pathParams: pathParams ?? {},
+			request,
+			ignored: authParams,
+			rejectUnexpected: settings.rejectUnexpectedParam,
+			special: { request: state.request, user: state.user }
+		})
+	}
+
+	/**
+	 * Authorize a route that may wait, in FlaskSimpleAuth's order: 401, 403 for groups, 400 for
+	 * parameters, 404/403 for object permissions, then before-exec hooks. What memory knows (a
+	 * known token, a request without body) is answered without a promise; anything else waits.
+	 */
+	function authorize(
 		state: RequestState,
 		body: unknown,
 		pathParams: Record<string, string> | undefined
-	) {
+	): Granted | Promise<Granted> {
 		const rule = state.authz
 		if (!rule || rule.close) throw new ErrorResponse('currently closed route', 403)
 		const schemes = state.authn ?? settings.authDefault
 		const loading = state.loadParams(body, settings.maxBody)
+		if (loading || rule.permissions.length > 0 || auth.hooks.beforeExec.length > 0)
+			return authorizeWaiting(state, schemes, pathParams, loading)
+		if (!(rule.open && schemes.includes('none'))) {
+			const found = auth.authenticateNow(state, schemes, state.realm)
+			if (found === undefined || (found.scheme !== 'oauth' && rule.groups.length > 0))
+				return authorizeWaiting(state, schemes, pathParams, loading)
+			grant(state, found)
+			if (found.scheme === 'oauth') auth.checkScopes(rule.groups, state.scopes)
+		}
+		const args = (state.values = argsOf(state, pathParams))
+		return { user: state.user, args }
+	}
+
+	async function authorizeWaiting(
+		state: RequestState,
+		schemes: readonly Scheme[],
+		pathParams: Record<string, string> | undefined,
+		loading: Promise<void> | undefined
+	): Promise<Granted> {
+		const rule = state.authz!
 		if (loading) await loading
 		if (!(rule.open && schemes.includes('none'))) {
-			// what memory knows is answered without waiting (a known token, most of all)
 			const found =
 				auth.authenticateNow(state, schemes, state.realm) ??
 				(await auth.authenticate(state, schemes, state.realm))
-			state.user = found.user
-			state.scheme = found.scheme
-			state.scopes = found.scopes ?? []
-			state.tokenExpires = found.expires
-			state.token = found.token
+			grant(state, found)
 			if (found.scheme === 'oauth') auth.checkScopes(rule.groups, state.scopes)
 			else if (rule.groups.length > 0) await auth.checkGroups(found.user, rule.groups)
 		}
-		const request = state.params()
-		const args =
-			// nothing declared, nothing sent: no parameter to fill or reject
-			state.args === undefined && pathParams === undefined && request.empty
-				? {}
-				: fillArgs(state.args, {
-						pathParams: pathParams ?? {},
-						request,
-						ignored: authParams,
-						rejectUnexpected: settings.rejectUnexpectedParam,
-						special: { request: state.request, user: state.user }
-					})
+		const args = argsOf(state, pathParams)
 		for (const permission of rule.permissions) {
 			const values = permission.variables.map((name) =>
 				name in args ? args[name] : pathParams?.[name]
@@ -178,11 +215,11 @@ export function simpleAuth(auth: SimpleAuth) {
 			await auth.checkPermission(state.user!, permission, values)
 		}
 		for (const hook of auth.hooks.beforeExec) {
-			const response = await hook(state.request, state.user, schemes)
+			const response = await hook(state.request, state.user, [...schemes])
 			if (response) throw new EarlyResponse(response)
 		}
 		state.values = args
-		return { user: state.user, args: args as Record<string, any> }
+		return { user: state.user, args }
 	}
 
 	/** What a route declared, for choosing how it is authorized. */
