@@ -14,6 +14,8 @@ export interface SqlDriver {
 	all<T>(sql: string, params?: Params): Promise<T[]>
 	/** The first row of a query, or undefined. */
 	one<T>(sql: string, params?: Params): Promise<T | undefined>
+	/** `one` without waiting, for an engine that answers in process (SQLite); undefined otherwise. */
+	readonly oneNow?: <T>(sql: string, params?: Params) => T | undefined
 	/** Run a statement; resolves to the number of rows it changed. */
 	run(sql: string, params?: Params): Promise<number>
 	/** Which constraint an error broke, if any. */
@@ -44,8 +46,11 @@ export class SqliteDriver implements SqlDriver {
 	}
 
 	async one<T>(sql: string, params: Params = {}): Promise<T | undefined> {
-		return this.db.query<T, Params>(sql).get(params) ?? undefined
+		return this.oneNow<T>(sql, params)
 	}
+
+	readonly oneNow = <T>(sql: string, params: Params = {}): T | undefined =>
+		this.db.query<T, Params>(sql).get(params) ?? undefined
 
 	async run(sql: string, params: Params = {}): Promise<number> {
 		return this.db.query<unknown, Params>(sql).run(params).changes

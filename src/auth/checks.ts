@@ -91,6 +91,43 @@ export abstract class AuthChecks {
 		await this.throttle.guard(login, address, () => this.#verifyUserPassword(login, password))
 	}
 
+	/** Whether the user version hook answered at once last time (then it is asked at once). */
+	#versionsNow = true
+
+	/**
+	 * `checkUserPassword` without waiting, when memory holds these very credentials as verified
+	 * (see #knownCredentials) and the user version hook answers at once: true, or undefined for
+	 * the long way. Never throws.
+	 */
+	credentialsNow(login: string, password: string, address = 'unknown'): true | undefined {
+		const { backend } = this.cache
+		if (!this.userPassHook || !this.settings.passwordCache || !(backend instanceof MemoryBackend))
+			return undefined
+		if (!this.cache.enabled || this.throttle.clearNow(login, address) !== true) return undefined
+		let version: unknown = null
+		if (this.userVersionHook) {
+			if (!this.#versionsNow) return undefined
+			let answer: unknown
+			try {
+				answer = this.userVersionHook(login)
+			} catch {
+				return undefined
+			}
+			if (answer instanceof Promise) {
+				// an engine that waits: the long way from now on (this answer is not needed)
+				this.#versionsNow = false
+				answer.catch(() => undefined)
+				return undefined
+			}
+			version = answer ?? null
+		}
+		const stored = backend.peek(this.cache.key('u', login, version))
+		if (typeof stored !== 'string' || stored === '') return undefined
+		return backend.peek(this.#credentialsKey(login, version, password, stored)) === true
+			? true
+			: undefined
+	}
+
 	/**
 	 * Whether memory holds these very credentials as verified (for the user's current version
 	 * and stored hash) and nothing throttles their login: then neither hashing nor waiting

@@ -33,6 +33,7 @@ import {
 	type SchemeResult
 } from './authn/schemes'
 import { extractToken } from './authn/token'
+import { hasScheme, parseBasicAuthorization } from './authn/basic'
 
 export type * from './types'
 
@@ -314,9 +315,9 @@ export class SimpleAuth extends AuthChecks {
 	}
 
 	/**
-	 * `authenticate` without waiting, when memory answers: the schemes before the token scheme
-	 * find nothing ("none"), and the token is known valid. Undefined otherwise, for
-	 * `authenticate` to decide (it reaches the same answer, the long way).
+	 * `authenticate` without waiting, when memory answers: the schemes before find nothing, and
+	 * a token or basic credentials are known valid. Undefined otherwise, for `authenticate` to
+	 * decide (it reaches the same answer, the long way).
 	 */
 	authenticateNow(
 		input: AuthnInput,
@@ -324,23 +325,40 @@ export class SimpleAuth extends AuthChecks {
 		realm = this.settings.realm
 	): Authenticated | undefined {
 		for (const scheme of schemes) {
-			if (scheme === 'none') continue
-			if (scheme !== 'token' && scheme !== 'oauth') return undefined
-			let token: string | undefined
-			try {
-				token = extractToken(this.settings.token, input)
-			} catch {
-				return undefined
-			}
-			if (token === undefined) return undefined
-			const identity = this.verifyTokenNow(token, realm)
-			if (identity === undefined) return undefined
-			return {
-				user: identity.user,
-				expires: identity.expires,
-				scopes: identity.scopes ?? [],
-				token,
-				scheme
+			switch (scheme) {
+				case 'none':
+					continue
+				case 'token':
+				case 'oauth': {
+					let token: string | undefined
+					try {
+						token = extractToken(this.settings.token, input)
+					} catch {
+						return undefined
+					}
+					// no token: the scheme finds nothing, the chain goes on
+					if (token === undefined) continue
+					const identity = this.verifyTokenNow(token, realm)
+					if (identity === undefined) return undefined
+					return {
+						user: identity.user,
+						expires: identity.expires,
+						scopes: identity.scopes ?? [],
+						token,
+						scheme
+					}
+				}
+				case 'basic': {
+					const header = input.headers.get('authorization')
+					if (header === null || !hasScheme(header, 'Basic')) continue
+					const credentials = parseBasicAuthorization(header)
+					if (!credentials.ok) return undefined
+					const { user, password } = credentials
+					if (this.credentialsNow(user, password, input.client().address) !== true) return undefined
+					return { user, scheme }
+				}
+				default:
+					return undefined
 			}
 		}
 		return undefined
