@@ -265,30 +265,40 @@ export abstract class AuthChecks {
 	}
 
 	/** The cache keys of the tokens and users in use, made once (a busy token is the same string). */
-	readonly #keys = new Map<string, string>()
+	readonly #tokenKeys = new Map<string, { revoked: string; byRealm: Map<string, string> }>()
+	readonly #userKeys = new Map<string, string>()
 
-	#remember(memo: string, key: string): string {
-		if (this.#keys.size >= 10_000) this.#keys.clear()
-		this.#keys.set(memo, key)
-		return key
+	#keysOf(token: string): { revoked: string; byRealm: Map<string, string> } {
+		let keys = this.#tokenKeys.get(token)
+		if (keys === undefined) {
+			if (this.#tokenKeys.size >= 10_000) this.#tokenKeys.clear()
+			// a revoked token is kept by a fast hash: a collision could only refuse a token
+			keys = { revoked: this.cache.key('r', Bun.hash(token).toString(36)), byRealm: new Map() }
+			this.#tokenKeys.set(token, keys)
+		}
+		return keys
 	}
 
 	/** The key of a token's verified identity. */
 	#tokenKey(token: string, realm: string): string {
-		const memo = `t${realm}\n${token}`
-		return this.#keys.get(memo) ?? this.#remember(memo, this.cache.key('t', token, realm))
+		const { byRealm } = this.#keysOf(token)
+		let key = byRealm.get(realm)
+		if (key === undefined) byRealm.set(realm, (key = this.cache.key('t', token, realm)))
+		return key
 	}
 
-	/** A revoked token is kept by a fast hash: a collision could only refuse a token, never accept one. */
 	#revokedTokenKey(token: string): string {
-		const memo = `r${token}`
-		return this.#keys.get(memo) ?? this.#remember(memo, this.cache.key('r', Bun.hash(token).toString(36)))
+		return this.#keysOf(token).revoked
 	}
 
 	/** The key of a user's revocation time. */
 	#userRevokedKey(login: string): string {
-		const memo = `R${login}`
-		return this.#keys.get(memo) ?? this.#remember(memo, this.cache.key('R', login))
+		let key = this.#userKeys.get(login)
+		if (key === undefined) {
+			if (this.#userKeys.size >= 10_000) this.#userKeys.clear()
+			this.#userKeys.set(login, (key = this.cache.key('R', login)))
+		}
+		return key
 	}
 
 	/**

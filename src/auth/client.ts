@@ -43,9 +43,10 @@ export interface ClientInfo {
 export function clientInfo(
 	request: Request,
 	socket: string | undefined,
-	trustedProxies: readonly string[]
+	trustedProxies: readonly string[],
+	url = request.url
 ): ClientInfo {
-	const secure = request.url.startsWith('https:')
+	const secure = url.startsWith('https:')
 	if (socket === undefined || !trustedProxies.includes(socket))
 		return { socket, address: socket, secure, viaTrustedProxy: false }
 	const forwardedFor = request.headers.get('x-forwarded-for')

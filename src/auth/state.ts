@@ -96,7 +96,12 @@ export class RequestState implements AuthnInput {
 	}
 
 	client(): ClientInfo {
-		return (this.#client ??= clientInfo(this.request, this.socket(), this.serving.trustedProxies))
+		return (this.#client ??= clientInfo(
+			this.request,
+			this.socket(),
+			this.serving.trustedProxies,
+			this.url
+		))
 	}
 
 	/** Read and merge the request parameters once; a promise only when a body must be read. */
