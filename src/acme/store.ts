@@ -141,16 +141,18 @@ export class AcmeData {
 		}
 	}
 
-	/** The stuff of a user as [name, price] pairs, in name order. */
+	/** The stuff of a user as [name, price] pairs, in name order; 404 when there is no such user. */
 	async getUserStuff(login: string): Promise<[string, number][]> {
-		if (!(await this.userExists(login))) err(`no such user: ${login}`, 404)
-		const rows = await this.driver.all<{ name: string; price: number }>(
-			'SELECT name, price FROM stuff WHERE owner = $login',
+		// one query: the user's row, joined to its stuff (none: a row of nulls)
+		const rows = await this.driver.all<{ name: string | null; price: number | null }>(
+			'SELECT stuff.name AS name, stuff.price AS price FROM users ' +
+				'LEFT JOIN stuff ON stuff.owner = users.login WHERE users.login = $login',
 			{ login }
 		)
-		return rows
-			.map((row): [string, number] => [row.name, row.price])
-			.sort((a, b) => byCodePoint(a[0], b[0]))
+		if (rows.length === 0) err(`no such user: ${login}`, 404)
+		const stuff: [string, number][] = []
+		for (const { name, price } of rows) if (name !== null) stuff.push([name, price!])
+		return stuff.sort((a, b) => byCodePoint(a[0], b[0]))
 	}
 
 	async changeStuff(stuff: string, price: number): Promise<void> {
