@@ -474,9 +474,17 @@ export function simpleAuth(auth: SimpleAuth) {
 	const base = settings.cors.enabled ? new Elysia().use(cors(corsOptions)) : new Elysia()
 	return base.use(
 		plugin
-			.derive({ as: 'global' }, function requestState({ request }) {
-				return { fsa: started.get(request) ?? admitted(request) }
-			})
+			.derive(
+				{ as: 'global' },
+				// with before-request hooks, the request hook made the state already
+				auth.hooks.beforeRequest.length > 0
+					? function startedState({ request }) {
+							return { fsa: started.get(request) ?? admitted(request) }
+						}
+					: function requestState({ request }) {
+							return { fsa: admitted(request) }
+						}
+			)
 			.macro({
 				/** Who may call the route: OPEN, AUTH, CLOSE, a group, or `[domain, variables, mode]`. */
 				authz(rule: AuthzRule) {
