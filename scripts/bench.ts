@@ -186,6 +186,10 @@ interface Compared {
 async function measureRounds(compared: Compared[]): Promise<void> {
 	const scripts: (string | undefined)[] = []
 	for (const { name, server, spec } of compared) scripts.push(await prepareScenario(name, server, spec))
+	// a second warm-up over all of them: the code they share settles once it has seen every route
+	if (warmup > 0)
+		for (const [index, { server, spec }] of compared.entries())
+			await load(server.base, spec, scripts[index], warmup)
 	const results: WrkResult[][] = compared.map(() => [])
 	const others: number[][] = compared.map(() => [])
 	for (let round = 1; round <= rounds; round++)

@@ -7,8 +7,8 @@ import { AcmeData } from '../src/acme/store'
 import { ErrorResponse } from '../src/auth'
 import type { TestStore } from './stores'
 
-/** The ErrorResponse status thrown by `action`, failing when it throws nothing or something else. */
-async function statusOf(action: () => Promise<unknown>): Promise<number> {
+/** The ErrorResponse status `action` throws or rejects with, failing when it fails otherwise or not at all. */
+async function statusOf(action: () => unknown): Promise<number> {
 	try {
 		await action()
 	} catch (error) {

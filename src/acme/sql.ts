@@ -14,6 +14,8 @@ export interface SqlDriver {
 	all<T>(sql: string, params?: Params): Promise<T[]>
 	/** The first row of a query, or undefined. */
 	one<T>(sql: string, params?: Params): Promise<T | undefined>
+	/** `all` without waiting, for an engine that answers in process (SQLite); undefined otherwise. */
+	readonly allNow?: <T>(sql: string, params?: Params) => T[]
 	/** `one` without waiting, for an engine that answers in process (SQLite); undefined otherwise. */
 	readonly oneNow?: <T>(sql: string, params?: Params) => T | undefined
 	/** Run a statement; resolves to the number of rows it changed. */
@@ -42,12 +44,14 @@ export class SqliteDriver implements SqlDriver {
 	}
 
 	async all<T>(sql: string, params: Params = {}): Promise<T[]> {
-		return this.db.query<T, Params>(sql).all(params)
+		return this.allNow<T>(sql, params)
 	}
 
 	async one<T>(sql: string, params: Params = {}): Promise<T | undefined> {
 		return this.oneNow<T>(sql, params)
 	}
+
+	readonly allNow = <T>(sql: string, params: Params = {}): T[] => this.db.query<T, Params>(sql).all(params)
 
 	readonly oneNow = <T>(sql: string, params: Params = {}): T | undefined =>
 		this.db.query<T, Params>(sql).get(params) ?? undefined

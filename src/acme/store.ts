@@ -53,6 +53,14 @@ const MIGRATIONS: Record<SqlDriver['dialect'], readonly string[]> = {
 /** Code-point order, the same on every engine and collation. */
 const byCodePoint = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
 
+/** [name, price] pairs in name order from a user's row left-joined to its stuff; 404 without the row. */
+function stuffOf(login: string, rows: { name: string | null; price: number | null }[]): [string, number][] {
+	if (rows.length === 0) err(`no such user: ${login}`, 404)
+	const stuff: [string, number][] = []
+	for (const { name, price } of rows) if (name !== null) stuff.push([name, price!])
+	return stuff.sort((a, b) => byCodePoint(a[0], b[0]))
+}
+
 export class AcmeData {
 	private constructor(readonly driver: SqlDriver) {}
 
@@ -141,18 +149,19 @@ export class AcmeData {
 		}
 	}
 
-	/** The stuff of a user as [name, price] pairs, in name order; 404 when there is no such user. */
-	async getUserStuff(login: string): Promise<[string, number][]> {
+	/**
+	 * The stuff of a user as [name, price] pairs, in name order; 404 when there is no such user.
+	 * SQLite answers at once, without a promise.
+	 */
+	getUserStuff(login: string): [string, number][] | Promise<[string, number][]> {
 		// one query: the user's row, joined to its stuff (none: a row of nulls)
-		const rows = await this.driver.all<{ name: string | null; price: number | null }>(
+		const sql =
 			'SELECT stuff.name AS name, stuff.price AS price FROM users ' +
-				'LEFT JOIN stuff ON stuff.owner = users.login WHERE users.login = $login',
-			{ login }
-		)
-		if (rows.length === 0) err(`no such user: ${login}`, 404)
-		const stuff: [string, number][] = []
-		for (const { name, price } of rows) if (name !== null) stuff.push([name, price!])
-		return stuff.sort((a, b) => byCodePoint(a[0], b[0]))
+			'LEFT JOIN stuff ON stuff.owner = users.login WHERE users.login = $login'
+		type Row = { name: string | null; price: number | null }
+		const { driver } = this
+		if (driver.allNow) return stuffOf(login, driver.allNow<Row>(sql, { login }))
+		return driver.all<Row>(sql, { login }).then((rows) => stuffOf(login, rows))
 	}
 
 	async changeStuff(stuff: string, price: number): Promise<void> {
