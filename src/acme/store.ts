@@ -53,12 +53,14 @@ const MIGRATIONS: Record<SqlDriver['dialect'], readonly string[]> = {
 /** Code-point order, the same on every engine and collation. */
 const byCodePoint = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
 
-/** [name, price] pairs in name order from a user's row left-joined to its stuff; 404 without the row. */
-function stuffOf(login: string, rows: { name: string | null; price: number | null }[]): [string, number][] {
-	if (rows.length === 0) err(`no such user: ${login}`, 404)
-	const stuff: [string, number][] = []
-	for (const { name, price } of rows) if (name !== null) stuff.push([name, price!])
-	return stuff.sort((a, b) => byCodePoint(a[0], b[0]))
+const USER_EXISTS = 'SELECT 1 AS found FROM users WHERE login = $login'
+const USER_STUFF = 'SELECT name, price FROM stuff WHERE owner = $login'
+type StuffRow = { name: string; price: number }
+
+/** A user's stuff rows as [name, price] pairs in name order; 404 when the user does not exist. */
+function stuffOf(login: string, exists: boolean, rows: StuffRow[]): [string, number][] {
+	if (!exists) err(`no such user: ${login}`, 404)
+	return rows.map((row): [string, number] => [row.name, row.price]).sort((a, b) => byCodePoint(a[0], b[0]))
 }
 
 export class AcmeData {
@@ -90,10 +92,7 @@ export class AcmeData {
 	}
 
 	async userExists(login: string): Promise<boolean> {
-		return (
-			(await this.driver.one('SELECT 1 AS found FROM users WHERE login = $login', { login })) !==
-			undefined
-		)
+		return (await this.driver.one(USER_EXISTS, { login })) !== undefined
 	}
 
 	/** Add a user with an already hashed password; 409 when the login exists, 400 when it is invalid. */
@@ -154,14 +153,17 @@ export class AcmeData {
 	 * SQLite answers at once, without a promise.
 	 */
 	getUserStuff(login: string): [string, number][] | Promise<[string, number][]> {
-		// one query: the user's row, joined to its stuff (none: a row of nulls)
-		const sql =
-			'SELECT stuff.name AS name, stuff.price AS price FROM users ' +
-			'LEFT JOIN stuff ON stuff.owner = users.login WHERE users.login = $login'
-		type Row = { name: string | null; price: number | null }
 		const { driver } = this
-		if (driver.allNow) return stuffOf(login, driver.allNow<Row>(sql, { login }))
-		return driver.all<Row>(sql, { login }).then((rows) => stuffOf(login, rows))
+		if (driver.oneNow && driver.allNow)
+			return stuffOf(
+				login,
+				driver.oneNow(USER_EXISTS, { login }) !== undefined,
+				driver.allNow<StuffRow>(USER_STUFF, { login })
+			)
+		return Promise.all([
+			driver.one(USER_EXISTS, { login }),
+			driver.all<StuffRow>(USER_STUFF, { login })
+		]).then(([user, rows]) => stuffOf(login, user !== undefined, rows))
 	}
 
 	async changeStuff(stuff: string, price: number): Promise<void> {
