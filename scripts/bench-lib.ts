@@ -137,6 +137,13 @@ export interface WrkOptions {
 	script?: string
 	/** Seconds after which wrk counts a request as a timeout. @default 2 */
 	timeout?: number
+	/** The CPUs wrk runs on (taskset's list), all when undefined. */
+	cpus?: string
+}
+
+/** A command run on the CPUs of `cpus` (taskset's list), or as it is when undefined. */
+export function onCpus(cmd: string[], cpus: string | undefined): string[] {
+	return cpus === undefined ? cmd : ['taskset', '-c', cpus, ...cmd]
 }
 
 /** Run wrk, bounded in time (killed 15 s after its duration). */
@@ -152,7 +159,11 @@ export async function wrk(options: WrkOptions): Promise<WrkResult> {
 		`-d${seconds}s`
 	]
 	if (script) cmd.push('-s', script)
-	const child = Bun.spawn([...cmd, url], { stdout: 'pipe', stderr: 'pipe', stdin: 'ignore' })
+	const child = Bun.spawn(onCpus([...cmd, url], options.cpus), {
+		stdout: 'pipe',
+		stderr: 'pipe',
+		stdin: 'ignore'
+	})
 	children.add(child)
 	const timer = setTimeout(() => child.kill('SIGKILL'), (seconds + 15) * 1000)
 	const [output, errors, code] = await Promise.all([

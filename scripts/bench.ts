@@ -4,7 +4,9 @@
  * wrong-credentials attack, start-up time and memory. Writes bench/results.json and
  * bench/results.svg. The compared scenarios run in interleaved rounds, and each ratio is the
  * median of its ratios within a round: the machine's drift over a run falls on all of them alike.
- * usage: bun scripts/bench.ts [--duration SECONDS] [--rounds N] [--warmup SECONDS] [--skip-build]
+ * With two CPUs or more (and taskset), the measured server runs on the first CPU and wrk on the
+ * others, so that the load generator does not take the server's CPU (--no-pin: shared CPUs).
+ * usage: bun scripts/bench.ts [--duration SECONDS] [--rounds N] [--warmup SECONDS] [--no-pin] [--skip-build]
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
@@ -14,6 +16,7 @@ import { barChart, textTable } from './bench-report'
 import { startPostgres, startRedis } from './services'
 import {
 	HOST,
+	onCpus,
 	call,
 	cleanup,
 	ensureWrk,
@@ -41,6 +44,7 @@ const { values } = parseArgs({
 		duration: { type: 'string', default: '2' },
 		rounds: { type: 'string', default: '3' },
 		warmup: { type: 'string', default: '1' },
+		'no-pin': { type: 'boolean', default: false },
 		'skip-build': { type: 'boolean', default: false }
 	}
 })
@@ -50,7 +54,12 @@ const rounds = Number(values.rounds)
 if (!Number.isInteger(seconds) || seconds < 1) throw new Error('--duration must be a whole number ≥ 1')
 if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds must be a whole number ≥ 1')
 if (!Number.isInteger(warmup) || warmup < 0) throw new Error('--warmup must be a whole number ≥ 0')
-const THREADS = 2
+const CPUS = cpus().length
+/** Server on CPU 0, wrk on the others: each side has its CPUs to itself. */
+const PIN = !values['no-pin'] && CPUS >= 2 && Bun.which('taskset') !== null
+const SERVER_CPUS = PIN ? '0' : undefined
+const LOAD_CPUS = PIN ? `1-${CPUS - 1}` : undefined
+const THREADS = PIN ? CPUS - 1 : 2
 const CONNECTIONS = 32
 const STARTS = 5
 /** The least req/s ratio to the open route each scenario should reach. */
@@ -83,10 +92,15 @@ const bearer = (token: string) => ({ Authorization: `Bearer ${token}` })
 const userBasic = { Authorization: basic(USER.login, USER.password) }
 
 /** Start a server command on a free port and wait for GET /hello. */
-async function startServer(name: string, cmd: (port: number) => string[], env = {}): Promise<Server> {
+async function startServer(
+	name: string,
+	cmd: (port: number) => string[],
+	env = {},
+	cpus = SERVER_CPUS
+): Promise<Server> {
 	const port = freePort()
 	const log = tempPath(`${name}.log`)
-	const child = spawn(cmd(port), { env, log })
+	const child = spawn(onCpus(cmd(port), cpus), { env, log })
 	const base = `http://${HOST}:${port}`
 	await waitReady(`${base}/hello`, child, log)
 	return { child, base }
@@ -141,7 +155,14 @@ interface Row {
 const rows: Row[] = []
 
 const load = (base: string, spec: RequestSpec, script: string | undefined, duration: number) =>
-	wrk({ url: base + spec.path, seconds: duration, threads: THREADS, connections: CONNECTIONS, script })
+	wrk({
+		url: base + spec.path,
+		seconds: duration,
+		threads: THREADS,
+		connections: CONNECTIONS,
+		script,
+		cpus: LOAD_CPUS
+	})
 
 /** Check the request once, warm the server up, then measure it with wrk. */
 async function scenario(name: string, label: string, server: Server, spec: RequestSpec): Promise<WrkResult> {
@@ -279,16 +300,18 @@ async function main() {
 	const bareRow = rows.find((row) => row.name === 'bare')!
 	const bareResult = bareRow.result
 
-	// the open route while a second wrk sends new wrong basic credentials on every request
+	// the open route while a second wrk sends new wrong basic credentials on every request: on
+	// every CPU, as hashing happens on threads of its own
 	console.log('attack: open route under wrong basic credentials...')
+	if (PIN) await run(['taskset', '-a', '-p', '-c', `0-${CPUS - 1}`, `${main.child.pid}`])
 	await call(main.base, helloMe({ Authorization: basic('intruder', 'wrong') }), 401)
 	const other = otherCpu(main.child.pid)
 	const [attacked, attacker] = await Promise.all([
-		load(main.base, hello, undefined, seconds),
+		wrk({ url: main.base + hello.path, seconds, threads: 2, connections: CONNECTIONS }),
 		wrk({
 			url: `${main.base}/hello-me`,
 			seconds,
-			threads: THREADS,
+			threads: 2,
 			connections: CONNECTIONS,
 			script: wrongBasicScript('/hello-me'),
 			timeout: seconds + 5 // a slow 401 is the point: record its latency
@@ -337,8 +360,9 @@ async function twoInstances(): Promise<void> {
 		'--db',
 		postgres.url
 	]
-	const a = await startServer('scaled-a', instance, { ACME_PASS: ADMIN_PASS })
-	const b = await startServer('scaled-b', instance)
+	// two instances, nginx, PostgreSQL and Redis share every CPU
+	const a = await startServer('scaled-a', instance, { ACME_PASS: ADMIN_PASS }, undefined)
+	const b = await startServer('scaled-b', instance, {}, undefined)
 	const port = freePort()
 	const prefix = tempPath('nginx')
 	mkdirSync(prefix, { recursive: true })
@@ -442,7 +466,8 @@ function report(run: {
 			rounds,
 			warmupSeconds: warmup,
 			threads: THREADS,
-			connections: CONNECTIONS
+			connections: CONNECTIONS,
+			pinned: PIN ? { server: SERVER_CPUS, wrk: LOAD_CPUS } : false
 		},
 		scenarios: rows.map(({ name, label, result, ratio, rounds: perRound, otherCpu }) => ({
 			name,
@@ -463,7 +488,9 @@ function report(run: {
 	}
 	writeFileSync('bench/results.json', JSON.stringify(results, null, '\t') + '\n')
 	const subtitles = [
-		`commit ${commit}; wrk ${THREADS} threads, ${CONNECTIONS} connections, ${rounds} rounds of ${seconds} s; ${machine}`,
+		`commit ${commit}; wrk ${THREADS} threads, ${CONNECTIONS} connections, ${rounds} rounds of ${seconds} s` +
+			(PIN ? `, server on CPU ${SERVER_CPUS}, wrk on CPU ${LOAD_CPUS}` : '') +
+			`; ${machine}`,
 		`open route: ${bare.toFixed(2)}× bare Elysia (target 0.8×); p99 ${run.open.p99Ms.toFixed(2)} ms alone, ` +
 			`${run.attacked.p99Ms.toFixed(2)} ms under the wrong-credentials attack`
 	]
