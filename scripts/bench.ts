@@ -266,6 +266,9 @@ async function main() {
 	console.log(`start-up to first 200: median ${median(startupMs).toFixed(1)} ms of ${STARTS}`)
 
 	const main = await startAcme('main', CONFIG)
+	// the open route before any other: the code it shares with other routes has seen only it,
+	// as in the bare server; the rounds below measure it amid every other route
+	const first = await scenario('open-first', 'GET /hello, the first route served', main, hello)
 	const token = await prepare(main, true)
 	const jwt = await startAcme('jwt', JWT_CONFIG)
 	const jwtToken = await prepare(jwt, false)
@@ -330,8 +333,20 @@ async function main() {
 
 	for (const row of rows) if (row.name !== 'attacker' && !row.rounds) row.ratio = row.result.rps / open.rps
 	// the open route over the bare route, round by round: the inverse of the bare row's ratios
-	const openToBare = median(bareRow.rounds!.map((rps, round) => rows[0].rounds![round] / rps))
-	report({ startupMs, afterLoad, afterAttack, bareResult, open, attacked, attacker, openToBare })
+	const openRounds = rows.find((row) => row.name === 'open')!.rounds!
+	const openToBare = median(bareRow.rounds!.map((rps, round) => openRounds[round] / rps))
+	const firstToBare = first.rps / bareResult.rps
+	report({
+		startupMs,
+		afterLoad,
+		afterAttack,
+		bareResult,
+		open,
+		attacked,
+		attacker,
+		openToBare,
+		firstToBare
+	})
 }
 
 /**
@@ -404,6 +419,7 @@ function report(run: {
 	attacked: WrkResult
 	attacker: WrkResult
 	openToBare: number
+	firstToBare: number
 }) {
 	const ratio = (name: string) => rows.find((row) => row.name === name)!.ratio!
 	const bare = run.openToBare
@@ -413,7 +429,12 @@ function report(run: {
 			value: ratio(name),
 			want
 		})),
-		{ target: 'GET /hello (open) ≥ 0.8× bare Elysia', value: bare, want: 0.8 }
+		{ target: 'GET /hello (open) ≥ 0.8× bare Elysia, amid every route', value: bare, want: 0.8 },
+		{
+			target: 'GET /hello (open) ≥ 0.8× bare Elysia, the first route served',
+			value: run.firstToBare,
+			want: 0.8
+		}
 	].map((t) => ({ ...t, held: t.value >= t.want }))
 
 	const header = ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'ratio', 'non-2xx', 'errors', 'other CPU']
@@ -491,7 +512,7 @@ function report(run: {
 		`commit ${commit}; wrk ${THREADS} threads, ${CONNECTIONS} connections, ${rounds} rounds of ${seconds} s` +
 			(PIN ? `, server on CPU ${SERVER_CPUS}, wrk on CPU ${LOAD_CPUS}` : '') +
 			`; ${machine}`,
-		`open route: ${bare.toFixed(2)}× bare Elysia (target 0.8×); p99 ${run.open.p99Ms.toFixed(2)} ms alone, ` +
+		`open route: ${bare.toFixed(2)}× bare Elysia amid every route, ${run.firstToBare.toFixed(2)}× as the first served (target 0.8×); p99 ${run.open.p99Ms.toFixed(2)} ms alone, ` +
 			`${run.attacked.p99Ms.toFixed(2)} ms under the wrong-credentials attack`
 	]
 	const bars = rows.map((row) => ({
