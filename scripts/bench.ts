@@ -265,15 +265,16 @@ async function main() {
 	const startupMs = await measureStartup()
 	console.log(`start-up to first 200: median ${median(startupMs).toFixed(1)} ms of ${STARTS}`)
 
+	const bare = await startServer('bare', (port) => [process.execPath, 'scripts/bench-bare.ts', `${port}`])
 	const main = await startAcme('main', CONFIG)
 	// the open route before any other: the code it shares with other routes has seen only it,
-	// as in the bare server; the rounds below measure it amid every other route
+	// as in the bare server (measured next to it); the rounds measure it amid every other route
 	const first = await scenario('open-first', 'GET /hello, the first route served', main, hello)
+	const bareFirst = await scenario('bare-first', 'GET /hello bare Elysia, next to it', bare, hello)
 	const token = await prepare(main, true)
 	const jwt = await startAcme('jwt', JWT_CONFIG)
 	const jwtToken = await prepare(jwt, false)
 	const node = await startAcme('node', CONFIG, ['--transport', 'node'])
-	const bare = await startServer('bare', (port) => [process.execPath, 'scripts/bench-bare.ts', `${port}`])
 	const query = new URLSearchParams({ username: USER.login, password: USER.password })
 	const patch = {
 		method: 'PATCH',
@@ -335,7 +336,7 @@ async function main() {
 	// the open route over the bare route, round by round: the inverse of the bare row's ratios
 	const openRounds = rows.find((row) => row.name === 'open')!.rounds!
 	const openToBare = median(bareRow.rounds!.map((rps, round) => openRounds[round] / rps))
-	const firstToBare = first.rps / bareResult.rps
+	const firstToBare = first.rps / bareFirst.rps
 	report({
 		startupMs,
 		afterLoad,
