@@ -42,7 +42,7 @@ process.chdir(root)
 const { values } = parseArgs({
 	options: {
 		duration: { type: 'string', default: '2' },
-		rounds: { type: 'string', default: '3' },
+		rounds: { type: 'string', default: '5' },
 		warmup: { type: 'string', default: '1' },
 		'no-pin': { type: 'boolean', default: false },
 		'skip-build': { type: 'boolean', default: false }
