@@ -307,7 +307,10 @@ async function main() {
 	// the open route while a second wrk sends new wrong basic credentials on every request: on
 	// every CPU, as hashing happens on threads of its own
 	console.log('attack: open route under wrong basic credentials...')
-	if (PIN) await run(['taskset', '-a', '-p', '-c', `0-${CPUS - 1}`, `${main.child.pid}`])
+	if (PIN)
+		Bun.spawnSync(['taskset', '-a', '-p', '-c', `0-${CPUS - 1}`, `${main.child.pid}`], {
+			stdout: 'ignore'
+		})
 	await call(main.base, helloMe({ Authorization: basic('intruder', 'wrong') }), 401)
 	const other = otherCpu(main.child.pid)
 	const [attacked, attacker] = await Promise.all([
