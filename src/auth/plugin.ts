@@ -6,11 +6,11 @@
 import { Elysia, type AnyElysia } from 'elysia'
 import { cors } from '@elysiajs/cors'
 import type { TObject } from '@sinclair/typebox'
-import type { Authenticated, RequestRecord, SimpleAuth } from './core'
-import { expandSchemes, type Scheme } from './config'
+import type { RequestRecord, SimpleAuth } from './core'
 import { ConfigError, ErrorResponse } from './errors'
-import { compileAuthz, type AuthzRule, type CompiledAuthz } from './authz'
-import { compileArgs, fillArgs, type CompiledArgs } from './params'
+import { compileAuthz, type AuthzRule } from './authz'
+import { compileArgs, type CompiledArgs } from './params'
+import { RouteFlow } from './flow'
 import { readBody } from './request'
 import { RequestState, type ServingContext } from './state'
 import { RouteChecks } from './routechecks'
@@ -117,10 +117,7 @@ function logRequest(auth: SimpleAuth, state: RequestState, status: number, failu
 export function simpleAuth(auth: SimpleAuth) {
 	const { settings } = auth
 	const routeChecks = new RouteChecks(auth)
-	const authParams = new Set<string>()
-	if (settings.auth.includes('param')) authParams.add(settings.paramUser).add(settings.paramPass)
-	if (settings.auth.includes('fake')) authParams.add(settings.fakeLogin)
-	if (settings.token.carrier === 'param') authParams.add(settings.token.name)
+	const flow = new RouteFlow(auth)
 	const cookieCarrier = settings.token.carrier === 'cookie' && auth.tokens.canCreate
 
 	function toErrorResponse(code: unknown, error: unknown, request: Request): ErrorResponse {
@@ -136,155 +133,6 @@ export function simpleAuth(auth: SimpleAuth) {
 		return new ErrorResponse('internal error', settings.serverError)
 	}
 
-	type Granted = { user: string | null; args: Record<string, any> }
-
-	/** Record who authenticated the request. */
-	function grant(state: RequestState, found: Authenticated): void {
-		state.user = found.user
-		state.scheme = found.scheme
-		state.scopes = found.scopes ?? []
-		state.tokenExpires = found.expires
-		state.token = found.token
-	}
-
-	/** The route's typed arguments (400 for a missing, invalid or unexpected parameter). */
-	function argsOf(
-		state: RequestState,
-		pathParams: Record<string, string> | undefined
-	): Record<string, any> {
-		const request = state.params()
-		// nothing declared, nothing sent: no parameter to fill or reject
-		if (state.args === undefined && pathParams === undefined && request.empty) return {}
-		return fillArgs(state.args, {
-			pathParams: pathParams ?? {},
-			request,
-			ignored: authParams,
-			rejectUnexpected: settings.rejectUnexpectedParam,
-			special: { request: state.request, user: state.user }
-		})
-	}
-
-	/**
-	 * Authorize a route that may wait, in FlaskSimpleAuth's order: 401, 403 for groups, 400 for
-	 * parameters, 404/403 for object permissions, then before-exec hooks. What memory knows (a
-	 * known token, a request without body) is answered without a promise; anything else waits.
-	 */
-	function authorize(
-		state: RequestState,
-		body: unknown,
-		pathParams: Record<string, string> | undefined
-	): Granted | Promise<Granted> {
-		const rule = state.authz
-		if (!rule || rule.close) throw new ErrorResponse('currently closed route', 403)
-		const schemes = state.authn ?? settings.authDefault
-		const loading = state.loadParams(body, settings.maxBody)
-		if (loading || rule.permissions.length > 0 || auth.hooks.beforeExec.length > 0)
-			return authorizeWaiting(state, schemes, pathParams, loading)
-		if (!(rule.open && schemes.includes('none'))) {
-			const found = auth.authenticateNow(state, schemes, state.realm)
-			if (found === undefined || (found.scheme !== 'oauth' && rule.groups.length > 0))
-				return authorizeWaiting(state, schemes, pathParams, loading)
-			grant(state, found)
-			if (found.scheme === 'oauth') auth.checkScopes(rule.groups, state.scopes)
-		}
-		const args = (state.values = argsOf(state, pathParams))
-		return { user: state.user, args }
-	}
-
-	async function authorizeWaiting(
-		state: RequestState,
-		schemes: readonly Scheme[],
-		pathParams: Record<string, string> | undefined,
-		loading: Promise<void> | undefined
-	): Promise<Granted> {
-		const rule = state.authz!
-		if (loading) await loading
-		if (!(rule.open && schemes.includes('none'))) {
-			const found =
-				auth.authenticateNow(state, schemes, state.realm) ??
-				(await auth.authenticate(state, schemes, state.realm))
-			grant(state, found)
-			if (found.scheme === 'oauth') auth.checkScopes(rule.groups, state.scopes)
-			else if (rule.groups.length > 0) await auth.checkGroups(found.user, rule.groups)
-		}
-		const args = argsOf(state, pathParams)
-		for (const permission of rule.permissions) {
-			const values = permission.variables.map((name) =>
-				name in args ? args[name] : pathParams?.[name]
-			)
-			await auth.checkPermission(state.user!, permission, values)
-		}
-		for (const hook of auth.hooks.beforeExec) {
-			const response = await hook(state.request, state.user, [...schemes])
-			if (response) throw new EarlyResponse(response)
-		}
-		state.values = args
-		return { user: state.user, args }
-	}
-
-	/** What a route declared, for choosing how it is authorized. */
-	interface Declaration {
-		open: boolean
-		schemes: readonly Scheme[]
-		hasArgs: boolean
-	}
-
-	/**
-	 * Whether a route is authorized at once, without waiting for anything: an OPEN route that
-	 * accepts "none", declares no parameters, with no before-exec hook. Elysia runs such a
-	 * route synchronously, which is most of a fast route's cost.
-	 */
-	function immediate({ open, schemes, hasArgs }: Declaration): boolean {
-		return open && schemes.includes('none') && !hasArgs && auth.hooks.beforeExec.length === 0
-	}
-
-	/** A route's declaration from its options, as the macros leave them (raw or in `detail`). */
-	function declaration(rule: CompiledAuthz, options: Record<string, unknown>): Declaration {
-		const detail = (options.detail ?? {}) as Record<string, unknown>
-		const authn =
-			options.authn !== undefined
-				? checkAuthn(options.authn as string | string[])
-				: ((detail['x-authn'] as Scheme[] | undefined) ?? settings.authDefault)
-		const hasArgs = options.args !== undefined || detail['x-args-id'] !== undefined
-		return { open: rule.open, schemes: authn, hasArgs }
-	}
-
-	/**
-	 * Authorize a route at once when it is immediate (see `immediate`): its query string is
-	 * checked for unexpected parameters, and a body it would not read is refused.
-	 */
-	function authorizeNow(state: RequestState, pathParams: Record<string, string> | undefined) {
-		const rule = state.authz
-		if (!rule || rule.close) throw new ErrorResponse('currently closed route', 403)
-		// the route's own hook fills them (before or after this one)
-		if (state.deferred) return state.values
-		// a declaration this route's options did not show (a guard's authn or args) fails closed
-		const schemes = state.authn ?? settings.authDefault
-		if (!immediate({ open: rule.open, schemes, hasArgs: state.args !== undefined })) {
-			console.error(`route ${state.request.method} ${state.path}: declare authn and args on the route`)
-			throw new ErrorResponse('internal error', settings.serverError)
-		}
-		const { request } = state
-		if (
-			settings.rejectUnexpectedParam &&
-			request.body !== null &&
-			!request.bodyUsed &&
-			request.headers.get('content-length') !== '0'
-		)
-			throw new ErrorResponse('unexpected request body: this route takes no parameters', 400)
-		const params = state.loadQuery()
-		return (state.values =
-			pathParams === undefined && params.empty
-				? {}
-				: fillArgs(undefined, {
-						pathParams: pathParams ?? {},
-						request: params,
-						ignored: authParams,
-						rejectUnexpected: settings.rejectUnexpectedParam,
-						special: { request, user: null }
-					}))
-	}
-
 	/** The cookie carrier: (re)issue the token cookie of an authenticated response. */
 	async function tokenCookie(state: RequestState): Promise<string | undefined> {
 		if (!state.user) return undefined
@@ -297,16 +145,6 @@ export function simpleAuth(auth: SimpleAuth) {
 		const token = await auth.createToken(state.user, { realm: state.realm })
 		const secure = state.client().secure ? '; Secure' : ''
 		return `${name}=${token}; Path=/; Max-Age=${Math.floor(delayMinutes * 60)}; HttpOnly; SameSite=Lax${secure}`
-	}
-
-	function checkAuthn(value: string | string[]): Scheme[] {
-		const schemes = expandSchemes('authn', value, false, settings.auth)
-		for (const scheme of schemes)
-			if (!settings.auth.includes(scheme))
-				throw new ConfigError(
-					`authn names "${scheme}", which FSA_AUTH does not enable (${settings.auth.join(', ')})`
-				)
-		return schemes
 	}
 
 	interface MapContext {
@@ -407,7 +245,7 @@ export function simpleAuth(auth: SimpleAuth) {
 		body: unknown
 		params?: Record<string, string>
 	}) {
-		return authorize(fsa, body, params)
+		return flow.authorize(fsa, body, params)
 	}
 
 	const serving: ServingContext = { trustedProxies: settings.trustedProxies, server: undefined }
@@ -504,7 +342,7 @@ export function simpleAuth(auth: SimpleAuth) {
 							'x-groups': compiled.groups
 						} as Record<string, unknown>,
 						introspect(options: Record<string, unknown>) {
-							route.deferred = !immediate(declaration(compiled, options))
+							route.deferred = !flow.immediate(flow.declaration(compiled, options))
 						},
 						authorization: route,
 						transform({ fsa }) {
@@ -525,7 +363,7 @@ export function simpleAuth(auth: SimpleAuth) {
 				},
 				/** The schemes this route accepts, within FSA_AUTH. */
 				authn(value: string | string[]) {
-					const schemes = checkAuthn(value)
+					const schemes = flow.checkAuthn(value)
 					return {
 						detail: { 'x-authn': schemes } as Record<string, unknown>,
 						transform({ fsa }) {
@@ -561,10 +399,7 @@ export function simpleAuth(auth: SimpleAuth) {
 			.resolve({ as: 'global' }, function authorizeImmediately({ fsa, params }) {
 				return {
 					user: fsa.user,
-					args: authorizeNow(fsa, params as Record<string, string> | undefined) as Record<
-						string,
-						any
-					>
+					args: flow.authorizeNow(fsa, params as Record<string, string> | undefined)
 				}
 			})
 			.mapResponse({ as: 'global' }, addHeaders)

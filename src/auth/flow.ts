@@ -1,0 +1,184 @@
+/**
+ * How a route is authorized, in FlaskSimpleAuth's order: 401 (authentication), 403 (groups),
+ * 400 (parameters), 404/403 (object permissions), then before-exec hooks. An OPEN route that
+ * accepts "none" without parameters is authorized at once, without a promise (Elysia then runs
+ * it synchronously); any other route by a hook of its own, which answers what memory knows (a
+ * known token or known credentials, a request without body) without waiting.
+ */
+import type { Authenticated, SimpleAuth } from './core'
+import { expandSchemes, type Scheme } from './config'
+import { ConfigError, ErrorResponse } from './errors'
+import type { CompiledAuthz } from './authz'
+import { fillArgs } from './params'
+import { EarlyResponse } from './responses'
+import type { RequestState } from './state'
+
+/** What the handler receives: the login (null on OPEN routes) and the typed parameters. */
+export type Granted = { user: string | null; args: Record<string, any> }
+
+/** What a route declared, for choosing how it is authorized. */
+export interface Declaration {
+	open: boolean
+	schemes: readonly Scheme[]
+	hasArgs: boolean
+}
+
+export class RouteFlow {
+	/** Request parameters that belong to authentication: never unexpected. */
+	readonly #authParams = new Set<string>()
+
+	constructor(readonly auth: SimpleAuth) {
+		const { settings } = auth
+		if (settings.auth.includes('param')) this.#authParams.add(settings.paramUser).add(settings.paramPass)
+		if (settings.auth.includes('fake')) this.#authParams.add(settings.fakeLogin)
+		if (settings.token.carrier === 'param') this.#authParams.add(settings.token.name)
+	}
+
+	/** The schemes of a route's `authn`, all within FSA_AUTH (else a ConfigError). */
+	checkAuthn(value: string | string[]): Scheme[] {
+		const { settings } = this.auth
+		const schemes = expandSchemes('authn', value, false, settings.auth)
+		for (const scheme of schemes)
+			if (!settings.auth.includes(scheme))
+				throw new ConfigError(
+					`authn names "${scheme}", which FSA_AUTH does not enable (${settings.auth.join(', ')})`
+				)
+		return schemes
+	}
+
+	/**
+	 * Whether a route is authorized at once, without waiting for anything: an OPEN route that
+	 * accepts "none", declares no parameters, with no before-exec hook.
+	 */
+	immediate({ open, schemes, hasArgs }: Declaration): boolean {
+		return open && schemes.includes('none') && !hasArgs && this.auth.hooks.beforeExec.length === 0
+	}
+
+	/** A route's declaration from its options, as the macros leave them (raw or in `detail`). */
+	declaration(rule: CompiledAuthz, options: Record<string, unknown>): Declaration {
+		const detail = (options.detail ?? {}) as Record<string, unknown>
+		const authn =
+			options.authn !== undefined
+				? this.checkAuthn(options.authn as string | string[])
+				: ((detail['x-authn'] as Scheme[] | undefined) ?? this.auth.settings.authDefault)
+		const hasArgs = options.args !== undefined || detail['x-args-id'] !== undefined
+		return { open: rule.open, schemes: authn, hasArgs }
+	}
+
+	/**
+	 * The arguments of a route authorized at once (see `immediate`): its query string is checked
+	 * for unexpected parameters, and a body it would not read is refused. A route authorized by
+	 * its own hook gets the arguments that hook filled (before or after this one).
+	 */
+	authorizeNow(state: RequestState, pathParams: Record<string, string> | undefined): Record<string, any> {
+		const { settings } = this.auth
+		const rule = state.authz
+		if (!rule || rule.close) throw new ErrorResponse('currently closed route', 403)
+		if (state.deferred) return state.values as Record<string, any>
+		// a declaration this route's options did not show (a guard's authn or args) fails closed
+		const schemes = state.authn ?? settings.authDefault
+		if (!this.immediate({ open: rule.open, schemes, hasArgs: state.args !== undefined })) {
+			console.error(`route ${state.request.method} ${state.path}: declare authn and args on the route`)
+			throw new ErrorResponse('internal error', settings.serverError)
+		}
+		const { request } = state
+		if (
+			settings.rejectUnexpectedParam &&
+			request.body !== null &&
+			!request.bodyUsed &&
+			request.headers.get('content-length') !== '0'
+		)
+			throw new ErrorResponse('unexpected request body: this route takes no parameters', 400)
+		const params = state.loadQuery()
+		return (state.values =
+			pathParams === undefined && params.empty
+				? {}
+				: fillArgs(undefined, {
+						pathParams: pathParams ?? {},
+						request: params,
+						ignored: this.#authParams,
+						rejectUnexpected: settings.rejectUnexpectedParam,
+						special: { request, user: null }
+					}))
+	}
+
+	/** Authorize a route that may wait: at once when memory knows, else with a promise. */
+	authorize(
+		state: RequestState,
+		body: unknown,
+		pathParams: Record<string, string> | undefined
+	): Granted | Promise<Granted> {
+		const { auth } = this
+		const { settings } = auth
+		const rule = state.authz
+		if (!rule || rule.close) throw new ErrorResponse('currently closed route', 403)
+		const schemes = state.authn ?? settings.authDefault
+		const loading = state.loadParams(body, settings.maxBody)
+		if (loading || rule.permissions.length > 0 || auth.hooks.beforeExec.length > 0)
+			return this.#authorizeWaiting(state, schemes, pathParams, loading)
+		if (!(rule.open && schemes.includes('none'))) {
+			const found = auth.authenticateNow(state, schemes, state.realm)
+			if (found === undefined || (found.scheme !== 'oauth' && rule.groups.length > 0))
+				return this.#authorizeWaiting(state, schemes, pathParams, loading)
+			grant(state, found)
+			if (found.scheme === 'oauth') auth.checkScopes(rule.groups, state.scopes)
+		}
+		const args = (state.values = this.#argsOf(state, pathParams))
+		return { user: state.user, args }
+	}
+
+	async #authorizeWaiting(
+		state: RequestState,
+		schemes: readonly Scheme[],
+		pathParams: Record<string, string> | undefined,
+		loading: Promise<void> | undefined
+	): Promise<Granted> {
+		const { auth } = this
+		const rule = state.authz!
+		if (loading) await loading
+		if (!(rule.open && schemes.includes('none'))) {
+			const found =
+				auth.authenticateNow(state, schemes, state.realm) ??
+				(await auth.authenticate(state, schemes, state.realm))
+			grant(state, found)
+			if (found.scheme === 'oauth') auth.checkScopes(rule.groups, state.scopes)
+			else if (rule.groups.length > 0) await auth.checkGroups(found.user, rule.groups)
+		}
+		const args = this.#argsOf(state, pathParams)
+		for (const permission of rule.permissions) {
+			const values = permission.variables.map((name) =>
+				name in args ? args[name] : pathParams?.[name]
+			)
+			await auth.checkPermission(state.user!, permission, values)
+		}
+		for (const hook of auth.hooks.beforeExec) {
+			const response = await hook(state.request, state.user, [...schemes])
+			if (response) throw new EarlyResponse(response)
+		}
+		state.values = args
+		return { user: state.user, args }
+	}
+
+	/** The route's typed arguments (400 for a missing, invalid or unexpected parameter). */
+	#argsOf(state: RequestState, pathParams: Record<string, string> | undefined): Record<string, any> {
+		const request = state.params()
+		// nothing declared, nothing sent: no parameter to fill or reject
+		if (state.args === undefined && pathParams === undefined && request.empty) return {}
+		return fillArgs(state.args, {
+			pathParams: pathParams ?? {},
+			request,
+			ignored: this.#authParams,
+			rejectUnexpected: this.auth.settings.rejectUnexpectedParam,
+			special: { request: state.request, user: state.user }
+		})
+	}
+}
+
+/** Record who authenticated the request. */
+function grant(state: RequestState, found: Authenticated): void {
+	state.user = found.user
+	state.scheme = found.scheme
+	state.scopes = found.scopes ?? []
+	state.tokenExpires = found.expires
+	state.token = found.token
+}
