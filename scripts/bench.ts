@@ -266,6 +266,12 @@ async function main() {
 	console.log(`start-up to first 200: median ${median(startupMs).toFixed(1)} ms of ${STARTS}`)
 
 	const bare = await startServer('bare', (port) => [process.execPath, 'scripts/bench-bare.ts', `${port}`])
+	const bareSame = await startServer('bare-same', (port) => [
+		process.execPath,
+		'scripts/bench-bare.ts',
+		`${port}`,
+		'--same-work'
+	])
 	const main = await startAcme('main', CONFIG)
 	// the open route before any other: the code it shares with other routes has seen only it,
 	// as in the bare server (measured next to it); the rounds measure it amid every other route
@@ -296,10 +302,16 @@ async function main() {
 		},
 		{ name: 'stuff-patch', label: 'PATCH /stuff/:sid token', server: main, spec: patch },
 		{ name: 'node', label: 'GET /hello node transport', server: node, spec: hello },
-		{ name: 'bare', label: 'GET /hello bare Elysia', server: bare, spec: hello }
+		{ name: 'bare', label: 'GET /hello bare Elysia', server: bare, spec: hello },
+		{
+			name: 'bare-same',
+			label: 'GET /hello bare Elysia, request id, headers and log by hand',
+			server: bareSame,
+			spec: hello
+		}
 	])
 	const afterLoad = memoryOf(main.child.pid)
-	await Promise.all([stop(jwt.child), stop(node.child), stop(bare.child)])
+	await Promise.all([stop(jwt.child), stop(node.child), stop(bare.child), stop(bareSame.child)])
 	const open = rows.find((row) => row.name === 'open')!.result
 	const bareRow = rows.find((row) => row.name === 'bare')!
 	const bareResult = bareRow.result
@@ -339,6 +351,8 @@ async function main() {
 	// the open route over the bare route, round by round: the inverse of the bare row's ratios
 	const openRounds = rows.find((row) => row.name === 'open')!.rounds!
 	const openToBare = median(bareRow.rounds!.map((rps, round) => openRounds[round] / rps))
+	const sameRounds = rows.find((row) => row.name === 'bare-same')!.rounds!
+	const openToSameWork = median(sameRounds.map((rps, round) => openRounds[round] / rps))
 	const firstToBare = first.rps / bareFirst.rps
 	report({
 		startupMs,
@@ -349,6 +363,7 @@ async function main() {
 		attacked,
 		attacker,
 		openToBare,
+		openToSameWork,
 		firstToBare
 	})
 }
@@ -423,6 +438,7 @@ function report(run: {
 	attacked: WrkResult
 	attacker: WrkResult
 	openToBare: number
+	openToSameWork: number
 	firstToBare: number
 }) {
 	const ratio = (name: string) => rows.find((row) => row.name === name)!.ratio!
@@ -475,6 +491,10 @@ function report(run: {
 			`WARNING: other processes used up to ${percent(busiest)} of the machine's CPU during the ` +
 				'measurements: the numbers are noisy, run again on a quiet machine'
 		)
+	console.log(
+		`open route: ${run.openToSameWork.toFixed(2)}× a bare Elysia route that keeps the request id, adds the ` +
+			'same two headers and writes the same log line by hand (not a target: what the framework itself costs)'
+	)
 	console.log('\ntargets:')
 	for (const t of targets)
 		console.log(`  ${t.held ? 'HOLDS ' : 'MISSED'}  ${t.target}: ${t.value.toFixed(2)}×`)
@@ -507,6 +527,7 @@ function report(run: {
 			openUnderAttackP99Ms: run.attacked.p99Ms,
 			attacker: run.attacker
 		},
+		openToBareSameWork: run.openToSameWork,
 		startup: { medianMs: startup, samplesMs: run.startupMs },
 		memory: { afterLoad: run.afterLoad, afterAttack: run.afterAttack },
 		targets
@@ -530,7 +551,7 @@ function report(run: {
 }
 
 // the whole run is bounded: every scenario plus build and start-ups
-const budgetMs = (9 * rounds * seconds + 12 * (seconds + warmup + 10) + 300) * 1000
+const budgetMs = (10 * rounds * seconds + 14 * (seconds + 2 * warmup + 10) + 300) * 1000
 const watchdog = setTimeout(() => {
 	console.error(`bench: still running after ${budgetMs / 1000} s, giving up`)
 	void cleanup().then(() => process.exit(1))
