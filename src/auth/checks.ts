@@ -27,7 +27,7 @@ export abstract class AuthChecks {
 	/** Counts failed password checks per login and address (FSA_THROTTLE). */
 	readonly throttle: Throttle
 	/** Keys the verified-credentials entries: they hold a keyed hash, never a password. */
-	readonly #credentialKey = crypto.getRandomValues(new Uint8Array(32))
+	readonly #credentialHmac = new Bun.CryptoHasher('sha256', crypto.getRandomValues(new Uint8Array(32)))
 	protected userPassHook: GetUserPass | undefined
 	protected userInGroupHook: UserInGroup | undefined
 	protected passwordCheckHook: PasswordCheck | undefined
@@ -75,7 +75,9 @@ export abstract class AuthChecks {
 	}
 
 	#credentialsKey(login: string, version: unknown, password: string, stored: string): string {
-		const digest = new Bun.CryptoHasher('sha256', this.#credentialKey)
+		// a copy of the keyed HMAC: the key is set up once
+		const digest = this.#credentialHmac
+			.copy()
 			.update(`${login}\0${password}\0${stored}`)
 			.digest('base64url')
 		return this.cache.key('v', login, version, digest)
