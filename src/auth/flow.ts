@@ -89,17 +89,8 @@ export class RouteFlow {
 			request.headers.get('content-length') !== '0'
 		)
 			throw new ErrorResponse('unexpected request body: this route takes no parameters', 400)
-		const params = state.loadQuery()
-		return (state.values =
-			pathParams === undefined && params.empty
-				? {}
-				: fillArgs(undefined, {
-						pathParams: pathParams ?? {},
-						request: params,
-						ignored: this.#authParams,
-						rejectUnexpected: settings.rejectUnexpectedParam,
-						special: { request, user: null }
-					}))
+		state.loadQuery()
+		return (state.values = this.#argsOf(state, pathParams))
 	}
 
 	/** Authorize a route that may wait: at once when memory knows, else with a promise. */
@@ -161,12 +152,9 @@ export class RouteFlow {
 
 	/** The route's typed arguments (400 for a missing, invalid or unexpected parameter). */
 	#argsOf(state: RequestState, pathParams: Record<string, string> | undefined): Record<string, any> {
-		const request = state.params()
-		// nothing declared, nothing sent: no parameter to fill or reject
-		if (state.args === undefined && pathParams === undefined && request.empty) return {}
 		return fillArgs(state.args, {
 			pathParams: pathParams ?? {},
-			request,
+			request: state.params(),
 			ignored: this.#authParams,
 			rejectUnexpected: this.auth.settings.rejectUnexpectedParam,
 			special: { request: state.request, user: state.user }

@@ -301,7 +301,8 @@ export interface FillContext {
 	special: SpecialContext
 }
 
-function isEmpty(record: Record<string, unknown>): boolean {
+/** Whether an object has no own enumerable key. */
+export function isEmpty(record: Record<string, unknown>): boolean {
 	for (const _ in record) return false
 	return true
 }

@@ -9,7 +9,7 @@ import type { TObject } from '@sinclair/typebox'
 import type { RequestRecord, SimpleAuth } from './core'
 import { ConfigError, ErrorResponse } from './errors'
 import { compileAuthz, type AuthzRule } from './authz'
-import { compileArgs, type CompiledArgs } from './params'
+import { compileArgs, isEmpty, type CompiledArgs } from './params'
 import { RouteFlow } from './flow'
 import { readBody } from './request'
 import { RequestState, type ServingContext } from './state'
@@ -32,11 +32,6 @@ function lostGetBody(request: Request, length: string | null): boolean {
 	if (length !== null) return length !== '0'
 	const encoding = request.headers.get('transfer-encoding')
 	return encoding !== null && /chunked/i.test(encoding)
-}
-
-function isEmpty(record: Record<string, unknown>): boolean {
-	for (const _ in record) return false
-	return true
 }
 
 /** Whether a server's host name is a loopback one: then every peer is on this machine. */
@@ -116,8 +111,8 @@ function logRequest(auth: SimpleAuth, state: RequestState, status: number, failu
  */
 export function simpleAuth(auth: SimpleAuth) {
 	const { settings } = auth
-	const routeChecks = new RouteChecks(auth)
 	const flow = new RouteFlow(auth)
+	const routeChecks = new RouteChecks(auth, flow)
 	const cookieCarrier = settings.token.carrier === 'cookie' && auth.tokens.canCreate
 
 	function toErrorResponse(code: unknown, error: unknown, request: Request): ErrorResponse {

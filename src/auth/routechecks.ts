@@ -7,6 +7,7 @@ import type { AnyElysia } from 'elysia'
 import type { SimpleAuth } from './core'
 import type { Scheme } from './config'
 import { ConfigError } from './errors'
+import type { RouteFlow } from './flow'
 
 interface IndexedRoute {
 	method: string
@@ -39,7 +40,10 @@ export function checkRoutes(app: AnyElysia): string[] {
 export class RouteChecks {
 	readonly #routes: IndexedRoute[] = []
 
-	constructor(readonly auth: SimpleAuth) {
+	constructor(
+		readonly auth: SimpleAuth,
+		readonly flow: RouteFlow
+	) {
 		checkers.set(auth, this)
 	}
 
@@ -75,7 +79,12 @@ export class RouteChecks {
 				warnings.push(`OPEN route without the none scheme requires authentication: ${label}`)
 			// a route authorized at once was chosen from its own options: a guard or a group that
 			// adds authn or args to it would leave them unchecked (requests fail closed, with 500)
-			if (detail['x-immediate'] === true && (!authn.includes('none') || detail['x-args'] !== undefined))
+			const declared = {
+				open: detail['x-authz'] === 'OPEN',
+				schemes: authn,
+				hasArgs: detail['x-args'] !== undefined
+			}
+			if (detail['x-immediate'] === true && !this.flow.immediate(declared))
 				throw new ConfigError(`${label}: declare authn and args on the route itself, with its authz`)
 			const groups = (detail['x-groups'] as string[] | undefined) ?? []
 			const oauthOnly = authn.length === 1 && authn[0] === 'oauth'

@@ -133,9 +133,9 @@ export class RequestState implements AuthnInput {
 	}
 
 	/** Read the parameters of the query string only, for a route that reads no body. */
-	loadQuery(): RequestParams {
+	loadQuery(): void {
 		const { url } = this
-		return (this.#params = url.includes('?') ? mergeParams(url, undefined) : EMPTY_PARAMS)
+		this.#params = url.includes('?') ? mergeParams(url, undefined) : EMPTY_PARAMS
 	}
 
 	/** The merged parameters; throws the 400 of a malformed body. */
