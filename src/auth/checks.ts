@@ -102,10 +102,8 @@ export abstract class AuthChecks {
 	 * the long way. Never throws.
 	 */
 	credentialsNow(login: string, password: string, address = 'unknown'): true | undefined {
-		const { backend } = this.cache
-		if (!this.userPassHook || !this.settings.passwordCache || !(backend instanceof MemoryBackend))
-			return undefined
-		if (!this.cache.enabled || this.throttle.clearNow(login, address) !== true) return undefined
+		const backend = this.#credentialsMemory(login, address)
+		if (backend === undefined) return undefined
 		let version: unknown = null
 		if (this.userVersionHook) {
 			if (!this.#versionsNow) return undefined
@@ -123,11 +121,7 @@ export abstract class AuthChecks {
 			}
 			version = answer ?? null
 		}
-		const stored = backend.peek(this.cache.key('u', login, version))
-		if (typeof stored !== 'string' || stored === '') return undefined
-		return backend.peek(this.#credentialsKey(login, version, password, stored)) === true
-			? true
-			: undefined
+		return this.#verifiedInMemory(backend, login, version, password) ? true : undefined
 	}
 
 	/**
@@ -136,11 +130,22 @@ export abstract class AuthChecks {
 	 * behind the other checks of the login, which only guessing needs. Else the guarded way.
 	 */
 	async #knownCredentials(login: string, password: string, address: string): Promise<boolean> {
+		const backend = this.#credentialsMemory(login, address)
+		if (backend === undefined) return false
+		return this.#verifiedInMemory(backend, login, await this.#versionOf(login), password)
+	}
+
+	/** The memory that may know a login's credentials, when nothing throttles the login. */
+	#credentialsMemory(login: string, address: string): MemoryBackend | undefined {
 		const { backend } = this.cache
 		if (!this.userPassHook || !this.settings.passwordCache || !(backend instanceof MemoryBackend))
-			return false
-		if (!this.cache.enabled || this.throttle.clearNow(login, address) !== true) return false
-		const version = await this.#versionOf(login)
+			return undefined
+		if (!this.cache.enabled || this.throttle.clearNow(login, address) !== true) return undefined
+		return backend
+	}
+
+	/** Whether memory holds the credentials as verified against the user's stored hash. */
+	#verifiedInMemory(backend: MemoryBackend, login: string, version: unknown, password: string): boolean {
 		const stored = backend.peek(this.cache.key('u', login, version))
 		if (typeof stored !== 'string' || stored === '') return false
 		return backend.peek(this.#credentialsKey(login, version, password, stored)) === true
