@@ -25,15 +25,16 @@ import type {
 } from './types'
 import {
 	basicScheme,
+	basicSchemeNow,
 	fakeScheme,
 	httpdScheme,
 	paramScheme,
 	tokenScheme,
+	tokenSchemeNow,
 	type AuthnInput,
-	type SchemeResult
+	type SchemeResult,
+	type SchemeResultNow
 } from './authn/schemes'
-import { extractToken } from './authn/token'
-import { hasScheme, parseBasicAuthorization } from './authn/basic'
 
 export type * from './types'
 
@@ -325,43 +326,25 @@ export class SimpleAuth extends AuthChecks {
 		realm = this.settings.realm
 	): Authenticated | undefined {
 		for (const scheme of schemes) {
-			switch (scheme) {
-				case 'none':
-					continue
-				case 'token':
-				case 'oauth': {
-					let token: string | undefined
-					try {
-						token = extractToken(this.settings.token, input)
-					} catch {
-						return undefined
-					}
-					// no token: the scheme finds nothing, the chain goes on
-					if (token === undefined) continue
-					const identity = this.verifyTokenNow(token, realm)
-					if (identity === undefined) return undefined
-					return {
-						user: identity.user,
-						expires: identity.expires,
-						scopes: identity.scopes ?? [],
-						token,
-						scheme
-					}
-				}
-				case 'basic': {
-					const header = input.headers.get('authorization')
-					if (header === null || !hasScheme(header, 'Basic')) continue
-					const credentials = parseBasicAuthorization(header)
-					if (!credentials.ok) return undefined
-					const { user, password } = credentials
-					if (this.credentialsNow(user, password, input.client().address) !== true) return undefined
-					return { user, scheme }
-				}
-				default:
-					return undefined
-			}
+			const found = this.#runSchemeNow(scheme, input, realm)
+			if (found === undefined) return undefined
+			if (found !== null) return { ...found, scheme }
 		}
 		return undefined
+	}
+
+	#runSchemeNow(scheme: Scheme, input: AuthnInput, realm: string): SchemeResultNow {
+		switch (scheme) {
+			case 'none':
+				return null
+			case 'basic':
+				return basicSchemeNow(this, input)
+			case 'token':
+			case 'oauth':
+				return tokenSchemeNow(this, input, realm)
+			default:
+				return undefined
+		}
 	}
 
 	/**

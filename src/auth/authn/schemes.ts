@@ -8,7 +8,7 @@ import type { Settings } from '../config'
 import type { TokenIdentity } from '../tokens'
 import type { RequestParams } from '../request'
 import { isLoopback, type ClientInfo } from '../client'
-import { parseBasicAuthorization } from './basic'
+import { hasScheme, parseBasicAuthorization } from './basic'
 import { extractToken } from './token'
 
 /** What a scheme may read from a request. */
@@ -38,7 +38,17 @@ export interface SchemeServices {
 	settings: Settings
 	checkUserPassword(login: string, password: string, address?: string): Promise<void>
 	verifyToken(token: string, realm: string): Promise<TokenIdentity>
+	/** `checkUserPassword` when memory knows the credentials: true, else undefined. */
+	credentialsNow(login: string, password: string, address?: string): true | undefined
+	/** `verifyToken` when memory knows the token, else undefined. */
+	verifyTokenNow(token: string, realm: string): TokenIdentity | undefined
 }
+
+/**
+ * A scheme's answer from memory, without waiting: what the scheme would answer, or undefined
+ * when only the scheme itself can tell (it then reaches the same answer the long way).
+ */
+export type SchemeResultNow = SchemeResult | undefined
 
 function paramsOf(input: AuthnInput): RequestParams {
 	try {
@@ -53,7 +63,7 @@ function paramsOf(input: AuthnInput): RequestParams {
 
 export async function basicScheme(services: SchemeServices, input: AuthnInput): Promise<SchemeResult> {
 	const header = input.headers.get('authorization')
-	if (header === null || !/^basic /i.test(header)) return null
+	if (header === null || !hasScheme(header, 'Basic')) return null
 	const credentials = parseBasicAuthorization(header)
 	if (!credentials.ok) throw new ErrorResponse(credentials.reason, 401)
 	try {
@@ -62,6 +72,16 @@ export async function basicScheme(services: SchemeServices, input: AuthnInput): 
 		throw withDetail(error, `login ${JSON.stringify(credentials.user)}`)
 	}
 	return { user: credentials.user }
+}
+
+/** basicScheme from memory: known credentials, or no basic credentials at all. */
+export function basicSchemeNow(services: SchemeServices, input: AuthnInput): SchemeResultNow {
+	const header = input.headers.get('authorization')
+	if (header === null || !hasScheme(header, 'Basic')) return null
+	const credentials = parseBasicAuthorization(header)
+	if (!credentials.ok) return undefined
+	const { user, password } = credentials
+	return services.credentialsNow(user, password, input.client().address) ? { user } : undefined
 }
 
 export async function paramScheme(services: SchemeServices, input: AuthnInput): Promise<SchemeResult> {
@@ -99,6 +119,20 @@ export async function tokenScheme(
 	} catch (error) {
 		throw withDetail(error, `token ${maskToken(token)}`)
 	}
+	return { user: identity.user, expires: identity.expires, scopes: identity.scopes ?? [], token }
+}
+
+/** tokenScheme from memory: a known token, or no token at all. */
+export function tokenSchemeNow(services: SchemeServices, input: AuthnInput, realm: string): SchemeResultNow {
+	let token: string | undefined
+	try {
+		token = extractToken(services.settings.token, input)
+	} catch {
+		return undefined
+	}
+	if (token === undefined) return null
+	const identity = services.verifyTokenNow(token, realm)
+	if (identity === undefined) return undefined
 	return { user: identity.user, expires: identity.expires, scopes: identity.scopes ?? [], token }
 }
 
