@@ -110,7 +110,7 @@ export class RouteFlow {
 		if (!(rule.open && schemes.includes('none'))) {
 			const found = auth.authenticateNow(state, schemes, state.realm)
 			if (found === undefined || (found.scheme !== 'oauth' && rule.groups.length > 0))
-				return this.#authorizeWaiting(state, schemes, pathParams, loading)
+				return this.#authorizeWaiting(state, schemes, pathParams, loading, found ?? null)
 			grant(state, found)
 			if (found.scheme === 'oauth') auth.checkScopes(rule.groups, state.scopes)
 		}
@@ -118,19 +118,23 @@ export class RouteFlow {
 		return { user: state.user, args }
 	}
 
+	/**
+	 * `authorize`, waiting where it must. `known` is what memory answered already: undefined when
+	 * it was not asked, null when it could not tell, else who it found.
+	 */
 	async #authorizeWaiting(
 		state: RequestState,
 		schemes: readonly Scheme[],
 		pathParams: Record<string, string> | undefined,
-		loading: Promise<void> | undefined
+		loading: Promise<void> | undefined,
+		known?: Authenticated | null
 	): Promise<Granted> {
 		const { auth } = this
 		const rule = state.authz!
 		if (loading) await loading
 		if (!(rule.open && schemes.includes('none'))) {
-			const found =
-				auth.authenticateNow(state, schemes, state.realm) ??
-				(await auth.authenticate(state, schemes, state.realm))
+			const memory = known === undefined ? auth.authenticateNow(state, schemes, state.realm) : known
+			const found = memory ?? (await auth.authenticate(state, schemes, state.realm))
 			grant(state, found)
 			if (found.scheme === 'oauth') auth.checkScopes(rule.groups, state.scopes)
 			else if (rule.groups.length > 0) await auth.checkGroups(found.user, rule.groups)
