@@ -122,6 +122,15 @@ describe('hasScheme', () => {
 		expect(hasScheme('Bearerx y', 'Bearer')).toBe(false)
 		expect(hasScheme('Youpi x', 'Bearer')).toBe(false)
 	})
+
+	it('folds the case of ASCII letters only', () => {
+		expect(hasScheme('BASIC x', 'Basic')).toBe(true)
+		expect(hasScheme('bAsIc x', 'bASIC')).toBe(true)
+		// toLowerCase would fold the Kelvin sign into "k"; a scheme name is ASCII
+		expect(hasScheme('\u212Aey x', 'Key')).toBe(false)
+		expect(hasScheme('@bc x', '`bc')).toBe(false)
+		expect(hasScheme('Bearer\tx', 'Bearer')).toBe(false)
+	})
 })
 
 describe('basicChallenge', () => {

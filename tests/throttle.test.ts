@@ -5,6 +5,8 @@
 import { afterEach, describe, expect, it, setSystemTime } from 'bun:test'
 import { Elysia } from 'elysia'
 import { SimpleAuth, parseSettings, setClientAddress, simpleAuth } from '../src/auth'
+import { MemoryBackend } from '../src/auth/cache'
+import { Throttle } from '../src/auth/throttle'
 import { FAST_PASSWORDS, buildRequest, type RequestOptions } from './helpers'
 
 afterEach(() => setSystemTime())
@@ -136,5 +138,52 @@ describe('throttling of password checks', () => {
 			'FSA_THROTTLE_WINDOW'
 		)
 		expect(() => parseSettings({ FSA_AUTH: 'basic', FSA_THROTTLE: 'yes' })).toThrow('FSA_THROTTLE')
+	})
+})
+
+describe('the throttle in memory', () => {
+	const settings = { enabled: true, windowSeconds: 60, perLogin: 2, perAddress: 3 }
+	/** A memory backend counting what the throttle asks of it. */
+	function counted() {
+		const backend = new MemoryBackend('ttl', 100, 60)
+		let peeks = 0
+		const peek = backend.peek.bind(backend)
+		backend.peek = (key: string) => {
+			peeks++
+			return peek(key)
+		}
+		return { backend, peeks: () => peeks }
+	}
+
+	it('answers at once, without lookups, while nothing failed within the window', async () => {
+		setSystemTime(new Date('2030-01-01T00:00:00Z'))
+		const { backend, peeks } = counted()
+		const throttle = new Throttle(settings, backend, 'test.')
+		expect(throttle.clearNow('calvin', '192.0.2.7')).toBe(true)
+		expect(peeks()).toBe(0)
+		await throttle.failed('calvin', '192.0.2.7')
+		await throttle.failed('calvin', '192.0.2.7')
+		expect(throttle.clearNow('calvin', '192.0.2.7')).toBe(false)
+		expect(throttle.clearNow('hobbes', '192.0.2.7')).toBe(true)
+		expect(peeks()).toBeGreaterThan(0)
+		setSystemTime(new Date('2030-01-01T00:01:01Z'))
+		const before = peeks()
+		expect(throttle.clearNow('calvin', '192.0.2.7')).toBe(true)
+		expect(peeks()).toBe(before)
+	})
+
+	it('still counts the checks under way of an address', async () => {
+		const { backend } = counted()
+		const throttle = new Throttle(settings, backend, 'test.')
+		const gates: (() => void)[] = []
+		const slow = () => new Promise<void>((resolve) => gates.push(resolve))
+		const checks = ['a', 'b', 'c'].map((login) => throttle.guard(login, '192.0.2.7', slow))
+		while (gates.length < 3) await Bun.sleep(1)
+		// three checks under way fill the address's allowance, though none failed yet
+		expect(throttle.clearNow('d', '192.0.2.7')).toBe(false)
+		expect(throttle.clearNow('d', '192.0.2.8')).toBe(true)
+		for (const open of gates) open()
+		await Promise.all(checks)
+		expect(throttle.clearNow('d', '192.0.2.7')).toBe(true)
 	})
 })

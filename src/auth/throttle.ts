@@ -19,6 +19,10 @@ export interface ThrottleSettings {
 export class Throttle {
 	/** Password checks under way, per address key: they count as failures until they end. */
 	readonly #pending = new Map<string, number>()
+	/** Password checks under way, over every address. */
+	#pendingTotal = 0
+	/** When a failure was last counted (ms since the epoch); the memory backend holds no other. */
+	#lastFailure = -Infinity
 	/** The last password check queued, per login key: one login from one address is checked at a time. */
 	readonly #queues = new Map<string, Promise<void>>()
 
@@ -49,6 +53,9 @@ export class Throttle {
 	clearNow(login: string, address: string): boolean | undefined {
 		if (!this.settings.enabled) return true
 		if (!(this.backend instanceof MemoryBackend)) return undefined
+		// no failure within the window: every counter has expired, only checks under way count
+		const quiet = Date.now() - this.#lastFailure > this.settings.windowSeconds * 1000
+		if (quiet && this.#pendingTotal < this.settings.perAddress) return true
 		if (((this.backend.peek(this.#loginKey(login, address)) as number | undefined) ?? 0) > 0) return false
 		const addressKey = this.#addressKey(address)
 		const byAddress = (this.backend.peek(addressKey) as number | undefined) ?? 0
@@ -75,11 +82,13 @@ export class Throttle {
 		if (byLogin.count >= this.settings.perLogin) this.#refuse(byLogin.remainingMs)
 		if (byAddress.count + pending >= this.settings.perAddress) this.#refuse(byAddress.remainingMs)
 		this.#pending.set(addressKey, pending + 1)
+		this.#pendingTotal++
 		return true
 	}
 
 	#ended(address: string): void {
 		const key = this.#addressKey(address)
+		this.#pendingTotal--
 		const pending = (this.#pending.get(key) ?? 0) - 1
 		if (pending > 0) this.#pending.set(key, pending)
 		else this.#pending.delete(key)
@@ -119,6 +128,7 @@ export class Throttle {
 	async failed(login: string, address: string): Promise<void> {
 		if (!this.settings.enabled) return
 		const { windowSeconds } = this.settings
+		this.#lastFailure = Date.now()
 		await Promise.all([
 			this.backend.increment(this.#loginKey(login, address), windowSeconds),
 			this.backend.increment(this.#addressKey(address), windowSeconds)

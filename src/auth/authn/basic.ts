@@ -9,14 +9,22 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
 const CONTROL = /[\u0000-\u001f\u007f]/
 const utf8 = new TextDecoder('utf-8', { fatal: true })
 
-/** Whether an Authorization header uses the scheme `name`, case-insensitively. */
+/**
+ * Whether an Authorization header uses the scheme `name`: ASCII letters compared without case
+ * (RFC 9110 scheme names are tokens), then a space. No copy of the header is made.
+ */
 export function hasScheme(header: string, name: string): boolean {
-	return (
-		header.length > name.length &&
-		header.charCodeAt(name.length) === 32 &&
-		header.slice(0, name.length).toLowerCase() === name.toLowerCase()
-	)
+	const length = name.length
+	if (header.length <= length || header.charCodeAt(length) !== 32) return false
+	for (let index = 0; index < length; index++) {
+		const got = header.charCodeAt(index)
+		const want = name.charCodeAt(index)
+		if (got !== want && lowerAscii(got) !== lowerAscii(want)) return false
+	}
+	return true
 }
+
+const lowerAscii = (code: number) => (code >= 65 && code <= 90 ? code + 32 : code)
 
 /**
  * Parse `Basic base64(user:password)` strictly: the base64 must be canonical, the text valid
