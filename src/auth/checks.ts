@@ -196,15 +196,12 @@ export abstract class AuthChecks {
 	verifyTokenNow(token: string, realm: string): TokenIdentity | undefined {
 		const { backend } = this.cache
 		if (!(backend instanceof MemoryBackend) || !this.cache.enabled) return undefined
-		const cached = backend.peek(this.#tokenKey(token, realm)) as TokenIdentity | undefined
+		const keys = this.#keysOf(token)
+		const cached = backend.peek(this.#tokenKey(token, realm, keys)) as TokenIdentity | undefined
 		if (cached === undefined) return undefined
 		if (Date.now() / 1000 - this.settings.token.graceMinutes * 60 > cached.expires) return undefined
 		if (
-			this.#revoked(
-				backend.peek(this.#revokedTokenKey(token)),
-				backend.peek(this.#userRevokedKey(cached.user)),
-				cached
-			)
+			this.#revoked(backend.peek(keys.revoked), backend.peek(this.#userRevokedKey(cached.user)), cached)
 		)
 			return undefined
 		if (this.userVersionHook && !this.#seenRecently(cached.user)) return undefined
@@ -287,8 +284,8 @@ export abstract class AuthChecks {
 	}
 
 	/** The key of a token's verified identity. */
-	#tokenKey(token: string, realm: string): string {
-		const { byRealm } = this.#keysOf(token)
+	#tokenKey(token: string, realm: string, keys = this.#keysOf(token)): string {
+		const { byRealm } = keys
 		let key = byRealm.get(realm)
 		if (key === undefined) byRealm.set(realm, (key = this.cache.key('t', token, realm)))
 		return key

@@ -11,7 +11,7 @@ import { ConfigError, ErrorResponse } from './errors'
 import type { CompiledAuthz } from './authz'
 import { fillArgs } from './params'
 import { EarlyResponse } from './responses'
-import type { RequestState } from './state'
+import { NO_SCOPES, type RequestState } from './state'
 
 /** What the handler receives: the login (null on OPEN routes) and the typed parameters. */
 export type Granted = { user: string | null; args: Record<string, any> }
@@ -170,7 +170,7 @@ export class RouteFlow {
 function grant(state: RequestState, found: Authenticated): void {
 	state.user = found.user
 	state.scheme = found.scheme
-	state.scopes = found.scopes ?? []
+	state.scopes = found.scopes ?? NO_SCOPES
 	state.tokenExpires = found.expires
 	state.token = found.token
 }

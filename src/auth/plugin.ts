@@ -27,7 +27,8 @@ const GET_BODY_MESSAGE =
 
 /** A GET or HEAD that announced a body (of `length`, its Content-Length) the server discarded. */
 function lostGetBody(request: Request, length: string | null): boolean {
-	if (request.method !== 'GET' && request.method !== 'HEAD') return false
+	const { method } = request
+	if (method !== 'GET' && method !== 'HEAD') return false
 	if (request.body !== null) return false
 	if (length !== null) return length !== '0'
 	const encoding = request.headers.get('transfer-encoding')

@@ -24,6 +24,9 @@ export interface ServingContext {
 	server: { requestIP(request: Request): { address: string } | null } | undefined
 }
 
+/** The scopes of a request that no oauth token authenticated: shared, never changed. */
+export const NO_SCOPES: readonly string[] = Object.freeze([])
+
 const REQUEST_ID = /^[\w.:-]{1,128}$/
 /** Ids made here: a random prefix per process (instances differ) and a counter. */
 const ID_PREFIX = Buffer.from(crypto.getRandomValues(new Uint8Array(6))).toString('hex')
@@ -54,7 +57,7 @@ export class RequestState implements AuthnInput {
 	/** The route's typed arguments, once filled. */
 	values: Record<string, unknown> | undefined
 	scheme: Scheme | null = null
-	scopes: string[] = []
+	scopes: readonly string[] = NO_SCOPES
 	/** When the token that authenticated the request expires (seconds since the epoch). */
 	tokenExpires: number | undefined
 	/** The token that authenticated the request, for a logout to revoke; never logged. */

@@ -119,7 +119,7 @@ export async function tokenScheme(
 	} catch (error) {
 		throw withDetail(error, `token ${maskToken(token)}`)
 	}
-	return { user: identity.user, expires: identity.expires, scopes: identity.scopes ?? [], token }
+	return { user: identity.user, expires: identity.expires, scopes: identity.scopes, token }
 }
 
 /** tokenScheme from memory: a known token, or no token at all. */
@@ -133,7 +133,7 @@ export function tokenSchemeNow(services: SchemeServices, input: AuthnInput, real
 	if (token === undefined) return null
 	const identity = services.verifyTokenNow(token, realm)
 	if (identity === undefined) return undefined
-	return { user: identity.user, expires: identity.expires, scopes: identity.scopes ?? [], token }
+	return { user: identity.user, expires: identity.expires, scopes: identity.scopes, token }
 }
 
 /** fake: the login from a parameter, for tests, accepted only from a loopback socket. */
