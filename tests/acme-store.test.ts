@@ -1,4 +1,50 @@
+import { afterAll, describe, expect, test } from 'bun:test'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { AcmeData } from '../src/acme/store'
 import { acmeStoreSuite } from './acme-store-suite'
 import { sqliteStore } from './stores'
 
 acmeStoreSuite(sqliteStore())
+
+describe('SQLite user versions', () => {
+	const dir = mkdtempSync(join(tmpdir(), 'acme-versions-'))
+	afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+	test('a change through another connection is seen at once; unchanged data is not looked up again', async () => {
+		const file = join(dir, 'versions.db')
+		// the service and the command line: two connections on one file
+		const service = await AcmeData.open(file)
+		const cli = await AcmeData.open(file)
+		try {
+			await cli.addUser('susie', 'hash-1', 'susie@acme.org', false)
+			const first = service.userVersion('susie')
+			expect(typeof first).toBe('number')
+			let lookups = 0
+			const { driver } = service
+			const oneNow = driver.oneNow!
+			Object.defineProperty(driver, 'oneNow', {
+				value: <T>(sql: string, params?: Record<string, string>) => {
+					lookups++
+					return oneNow<T>(sql, params)
+				}
+			})
+			expect(service.userVersion('susie')).toBe(first)
+			expect(lookups).toBe(0)
+			await cli.setPassword('susie', 'hash-2')
+			const second = service.userVersion('susie')
+			expect(second).not.toBe(first)
+			expect(lookups).toBe(1)
+			// a write of the service's own connection moves the count too
+			await service.setAdmin('susie', true)
+			expect(service.userVersion('susie')).not.toBe(second)
+			expect(lookups).toBe(2)
+			await cli.deleteUser('susie')
+			expect(service.userVersion('susie')).toBeNull()
+			expect(service.userVersion('nobody')).toBeNull()
+		} finally {
+			await Promise.all([service.close(), cli.close()])
+		}
+	})
+})

@@ -3,7 +3,7 @@
  * machine) and PostgreSQL (Bun.sql, several instances). Queries use `$name` parameters on
  * both; constraint errors are told apart the same way; migrations are versioned.
  */
-import { Database, SQLiteError } from 'bun:sqlite'
+import { Database, SQLiteError, type Statement } from 'bun:sqlite'
 import { SQL } from 'bun'
 
 export type Params = Record<string, string | number | null>
@@ -18,6 +18,12 @@ export interface SqlDriver {
 	readonly allNow?: <T>(sql: string, params?: Params) => T[]
 	/** `one` without waiting, for an engine that answers in process (SQLite); undefined otherwise. */
 	readonly oneNow?: <T>(sql: string, params?: Params) => T | undefined
+	/**
+	 * A count that moves whenever the data may have changed since it was last asked (a write of
+	 * this driver, a commit of any other connection or process), for an engine that tells it
+	 * cheaply (SQLite); undefined otherwise. What was read at the same count is still true.
+	 */
+	readonly changeCount?: () => number
 	/** Run a statement; resolves to the number of rows it changed. */
 	run(sql: string, params?: Params): Promise<number>
 	/** Which constraint an error broke, if any. */
@@ -35,12 +41,30 @@ export class SqliteDriver implements SqlDriver {
 	readonly dialect = 'sqlite'
 	readonly db: Database
 
+	readonly #dataVersion: Statement
+	#lastDataVersion = -1
+	#changes = 0
+
 	constructor(path: string) {
 		this.db = new Database(path, { create: true, strict: true })
 		this.db.run('PRAGMA journal_mode = WAL')
 		this.db.run('PRAGMA synchronous = FULL')
 		this.db.run('PRAGMA foreign_keys = ON')
 		this.db.run('PRAGMA busy_timeout = 5000')
+		this.#dataVersion = this.db.prepare('PRAGMA data_version')
+	}
+
+	/**
+	 * SQLite's data_version moves when another connection commits (another process included);
+	 * this connection's own writes move the count here. About half the cost of a lookup.
+	 */
+	readonly changeCount = (): number => {
+		const seen = this.#dataVersion.values()[0][0] as number
+		if (seen !== this.#lastDataVersion) {
+			this.#lastDataVersion = seen
+			this.#changes++
+		}
+		return this.#changes
 	}
 
 	async all<T>(sql: string, params: Params = {}): Promise<T[]> {
@@ -57,7 +81,11 @@ export class SqliteDriver implements SqlDriver {
 		this.db.query<T, Params>(sql).get(params) ?? undefined
 
 	async run(sql: string, params: Params = {}): Promise<number> {
-		return this.db.query<unknown, Params>(sql).run(params).changes
+		try {
+			return this.db.query<unknown, Params>(sql).run(params).changes
+		} finally {
+			this.#changes++
+		}
 	}
 
 	constraint(error: unknown): Constraint {
@@ -78,6 +106,7 @@ export class SqliteDriver implements SqlDriver {
 				this.db.run(`PRAGMA user_version = ${steps.length}`)
 			})
 			.immediate()
+		this.#changes++
 	}
 
 	async close(): Promise<void> {

@@ -55,6 +55,7 @@ const byCodePoint = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
 
 const USER_EXISTS = 'SELECT 1 AS found FROM users WHERE login = $login'
 const USER_STUFF = 'SELECT name, price FROM stuff WHERE owner = $login'
+const USER_VERSION = 'SELECT version FROM users WHERE login = $login'
 type StuffRow = { name: string; price: number }
 
 /** A user's stuff rows as [name, price] pairs in name order; 404 when the user does not exist. */
@@ -197,11 +198,28 @@ export class AcmeData {
 	 * every password check: SQLite answers at once, without a promise.
 	 */
 	userVersion(login: string): number | null | Promise<number | null> {
-		const sql = 'SELECT version FROM users WHERE login = $login'
-		if (this.driver.oneNow)
-			return this.driver.oneNow<{ version: number }>(sql, { login })?.version ?? null
-		return this.driver.one<{ version: number }>(sql, { login }).then((row) => row?.version ?? null)
+		const { driver } = this
+		if (driver.oneNow && driver.changeCount) {
+			// what was read while nothing changed still holds: one cheap question instead of a lookup
+			const count = driver.changeCount()
+			if (count !== this.#versionsAt) {
+				this.#versions.clear()
+				this.#versionsAt = count
+			}
+			let version = this.#versions.get(login)
+			if (version === undefined) {
+				version = driver.oneNow<{ version: number }>(USER_VERSION, { login })?.version ?? null
+				if (this.#versions.size >= 10_000) this.#versions.clear()
+				this.#versions.set(login, version)
+			}
+			return version
+		}
+		return driver.one<{ version: number }>(USER_VERSION, { login }).then((row) => row?.version ?? null)
 	}
+
+	/** Versions read at change count `#versionsAt` (SQLite). */
+	readonly #versions = new Map<string, number | null>()
+	#versionsAt = -1
 
 	async #updateUser(
 		login: string,
