@@ -292,16 +292,45 @@ export function memoryOf(pid: number): { rssKiB: number; hwmKiB: number } {
 
 const TICK_MS = 10 // USER_HZ is 100 on Linux
 
-/** Busy CPU ticks of the whole machine (every CPU), from /proc/stat. */
-function machineBusyTicks(): number {
-	const fields = readFileSync('/proc/stat', 'utf8')
-		.split('\n')[0]
+/** Busy and idle CPU ticks of a /proc/stat line ("cpu" for the whole machine, "cpu0"...). */
+function cpuTicks(name: string): { busy: number; idle: number } {
+	const line = readFileSync('/proc/stat', 'utf8')
+		.split('\n')
+		.find((text) => text.startsWith(`${name} `))
+	if (line === undefined) return { busy: 0, idle: 0 }
+	const [user, nice, system, idle, iowait, irq, softirq, steal] = line
 		.trim()
 		.split(/\s+/)
 		.slice(1, 9)
 		.map(Number)
-	const [user, nice, system, , , irq, softirq, steal] = fields
-	return user + nice + system + irq + softirq + steal
+	return { busy: user + nice + system + irq + softirq + steal, idle: idle + iowait }
+}
+
+/** Busy CPU ticks of the whole machine (every CPU), from /proc/stat. */
+const machineBusyTicks = () => cpuTicks('cpu').busy
+
+/**
+ * Start measuring how busy some CPUs are (taskset's list, e.g. "0" or "1-3"; every CPU when
+ * undefined): the returned function gives their busy share since the start, from 0 to 1.
+ */
+export function cpusBusy(list: string | undefined): () => number {
+	const names = list === undefined ? ['cpu'] : expandCpus(list).map((cpu) => `cpu${cpu}`)
+	const read = () =>
+		names.map(cpuTicks).reduce((a, b) => ({ busy: a.busy + b.busy, idle: a.idle + b.idle }))
+	const start = read()
+	return () => {
+		const end = read()
+		const busy = end.busy - start.busy
+		const total = busy + end.idle - start.idle
+		return total > 0 ? busy / total : 0
+	}
+}
+
+function expandCpus(list: string): number[] {
+	return list.split(',').flatMap((part) => {
+		const [from, to = from] = part.split('-').map(Number)
+		return Array.from({ length: to - from + 1 }, (_, index) => from + index)
+	})
 }
 
 /** User and system CPU ticks of one process (every thread). */

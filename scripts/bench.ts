@@ -2,10 +2,13 @@
  * Load benchmark of the compiled Acme service with wrk: the open route, each authentication
  * scheme, the stuff routes, a bare Elysia baseline, the node transport, the open route under a
  * wrong-credentials attack, start-up time and memory. Writes bench/results.json and
- * bench/results.svg. The compared scenarios run in interleaved rounds, and each ratio is the
- * median of its ratios within a round: the machine's drift over a run falls on all of them alike.
- * With two CPUs or more (and taskset), the measured server runs on the first CPU and wrk on the
- * others, so that the load generator does not take the server's CPU (--no-pin: shared CPUs).
+ * bench/results.svg. The compared scenarios run in interleaved rounds, each alone (req/s and
+ * latencies) and side by side with the open route of a twin server on the same CPU: both servers
+ * busy at once share that CPU evenly, so the ratio of their req/s is the inverse ratio of their
+ * costs per request, whatever the machine does meanwhile (alone, the same build varies by ±20%
+ * from one window to the next). Ratios are medians over the rounds. With two CPUs or more (and
+ * taskset), the servers run on the first CPU and wrk on the others, so that the load generator
+ * does not take the servers' CPU (--no-pin: shared CPUs).
  * usage: bun scripts/bench.ts [--duration SECONDS] [--rounds N] [--warmup SECONDS] [--no-pin] [--skip-build]
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
@@ -19,6 +22,7 @@ import {
 	onCpus,
 	call,
 	cleanup,
+	cpusBusy,
 	ensureWrk,
 	freePort,
 	luaScript,
@@ -145,10 +149,16 @@ interface Row {
 	name: string
 	label: string
 	result: WrkResult
-	/** req/s of this scenario over req/s of the open route; null for the attacker itself. */
+	/**
+	 * req/s of this scenario over req/s of the open route: side by side for the compared
+	 * scenarios, else from windows of their own; null for the attacker itself.
+	 */
 	ratio: number | null
-	/** req/s of each round, for the compared scenarios. */
+	/** req/s of each round alone, for the compared scenarios. */
 	rounds?: number[]
+	/** The compared scenarios: each round's ratio side by side, and the ratio of rounds alone. */
+	sideBySide?: { roundsRatio: number[]; referenceRps: number[]; serverCpuBusy: number }
+	soloRatio?: number
 	/** Share of the machine's CPU that other processes used during the measurement. */
 	otherCpu: number
 }
@@ -200,20 +210,28 @@ interface Compared {
 }
 
 /**
- * Measure the compared scenarios in `rounds` interleaved rounds. Each row keeps the round of
- * its median req/s (errors summed over the rounds) and its ratio to the open route: the median
- * of the ratios within a round.
+ * Measure the compared scenarios in `rounds` interleaved rounds: each alone, then each side by
+ * side with the open route of `twin` (a server like the main one, warmed up alike). Each row
+ * keeps the round of its median req/s alone (errors summed over the rounds), and as its ratio
+ * the median of its side-by-side ratios; the ratio of the rounds alone is kept too.
  */
-async function measureRounds(compared: Compared[]): Promise<void> {
+async function measureRounds(compared: Compared[], twin: Compared[]): Promise<void> {
 	const scripts: (string | undefined)[] = []
 	for (const { name, server, spec } of compared) scripts.push(await prepareScenario(name, server, spec))
+	const twinScripts: (string | undefined)[] = []
+	for (const { name, server, spec } of twin) twinScripts.push(await prepareScenario(name, server, spec))
 	// a second warm-up over all of them: the code they share settles once it has seen every route
-	if (warmup > 0)
+	if (warmup > 0) {
 		for (const [index, { server, spec }] of compared.entries())
 			await load(server.base, spec, scripts[index], warmup)
+		for (const [index, { server, spec }] of twin.entries())
+			await load(server.base, spec, twinScripts[index], warmup)
+	}
+	const reference = twin.find((c) => c.name === 'open')!
 	const results: WrkResult[][] = compared.map(() => [])
 	const others: number[][] = compared.map(() => [])
-	for (let round = 1; round <= rounds; round++)
+	const sides: { ratio: number; referenceRps: number; busy: number }[][] = compared.map(() => [])
+	for (let round = 1; round <= rounds; round++) {
 		for (const [index, { label, server, spec }] of compared.entries()) {
 			const other = otherCpu(server.child.pid)
 			const result = await load(server.base, spec, scripts[index], seconds)
@@ -221,6 +239,21 @@ async function measureRounds(compared: Compared[]): Promise<void> {
 			others[index].push(other(result.cpuMs))
 			printResult(`round ${round}/${rounds}, ${label}`, result, others[index].at(-1)!)
 		}
+		for (const [index, { label, server, spec }] of compared.entries()) {
+			const busy = cpusBusy(SERVER_CPUS)
+			const [result, ref] = await Promise.all([
+				load(server.base, spec, scripts[index], seconds),
+				load(reference.server.base, reference.spec, undefined, seconds)
+			])
+			const side = { ratio: result.rps / ref.rps, referenceRps: ref.rps, busy: busy() }
+			sides[index].push(side)
+			console.log(
+				`round ${round}/${rounds}, ${label} side by side with the open route: ` +
+					`${Math.round(result.rps)} and ${Math.round(ref.rps)} req/s, ratio ${side.ratio.toFixed(3)}, ` +
+					`servers' CPU ${percent(side.busy)} busy`
+			)
+		}
+	}
 	const open = results[compared.findIndex((c) => c.name === 'open')]
 	for (const [index, { name, label }] of compared.entries()) {
 		const byRps = [...results[index]].sort((a, b) => a.rps - b.rps)
@@ -229,16 +262,42 @@ async function measureRounds(compared: Compared[]): Promise<void> {
 			non2xx: results[index].reduce((sum, r) => sum + r.non2xx, 0),
 			socketErrors: results[index].reduce((sum, r) => sum + r.socketErrors, 0)
 		}
-		const ratio = median(results[index].map((r, round) => r.rps / open[round].rps))
+		const roundsRatio = sides[index].map((side) => side.ratio)
 		rows.push({
 			name,
 			label,
 			result,
-			ratio,
+			ratio: median(roundsRatio),
+			soloRatio: median(results[index].map((r, round) => r.rps / open[round].rps)),
 			rounds: results[index].map((r) => r.rps),
+			sideBySide: {
+				roundsRatio,
+				referenceRps: sides[index].map((side) => side.referenceRps),
+				serverCpuBusy: Math.min(...sides[index].map((side) => side.busy))
+			},
 			otherCpu: Math.max(...others[index])
 		})
 	}
+}
+
+/**
+ * The open route of a server that has served no other route over a bare Elysia route, side by
+ * side in `rounds` windows: the median ratio.
+ */
+async function firstServedToBare(main: Server, bare: Server): Promise<number> {
+	const ratios: number[] = []
+	for (let round = 1; round <= rounds; round++) {
+		const [first, base] = await Promise.all([
+			load(main.base, hello, undefined, seconds),
+			load(bare.base, hello, undefined, seconds)
+		])
+		ratios.push(first.rps / base.rps)
+		console.log(
+			`round ${round}/${rounds}, GET /hello first served, side by side with bare Elysia: ` +
+				`${Math.round(first.rps)} and ${Math.round(base.rps)} req/s, ratio ${ratios.at(-1)!.toFixed(3)}`
+		)
+	}
+	return median(ratios)
 }
 
 /** Median time from spawning dist/acme (fresh database, no admin) to its first 200 on /hello. */
@@ -275,46 +334,67 @@ async function main() {
 	const main = await startAcme('main', CONFIG)
 	// the open route before any other: the code it shares with other routes has seen only it,
 	// as in the bare server (measured next to it); the rounds measure it amid every other route
-	const first = await scenario('open-first', 'GET /hello, the first route served', main, hello)
-	const bareFirst = await scenario('bare-first', 'GET /hello bare Elysia, next to it', bare, hello)
+	await scenario('open-first', 'GET /hello, the first route served', main, hello)
+	await scenario('bare-first', 'GET /hello bare Elysia, next to it', bare, hello)
+	const firstToBare = await firstServedToBare(main, bare)
 	const token = await prepare(main, true)
+	// the reference of the side-by-side ratios: a server like the main one, warmed up alike
+	const twin = await startAcme('twin', CONFIG)
+	const twinToken = await prepare(twin, true)
 	const jwt = await startAcme('jwt', JWT_CONFIG)
 	const jwtToken = await prepare(jwt, false)
 	const node = await startAcme('node', CONFIG, ['--transport', 'node'])
 	const query = new URLSearchParams({ username: USER.login, password: USER.password })
-	const patch = {
+	const patch = (token: string) => ({
 		method: 'PATCH',
 		path: `/stuff/${STUFF[0]}`,
 		headers: { ...bearer(token), ...JSON_TYPE },
 		body: '{"price": 1.5}'
-	}
-	await measureRounds([
-		{ name: 'open', label: 'GET /hello (open)', server: main, spec: hello },
-		{ name: 'fsa-token', label: 'GET /hello-me fsa token', server: main, spec: helloMe(bearer(token)) },
-		{ name: 'jwt', label: 'GET /hello-me JWT', server: jwt, spec: helloMe(bearer(jwtToken)) },
-		{ name: 'basic', label: 'GET /hello-me basic (repeated)', server: main, spec: helloMe(userBasic) },
-		{ name: 'param', label: 'GET /hello-me param', server: main, spec: { path: `/hello-me?${query}` } },
+	})
+	const mainRoutes = (server: Server, token: string): Compared[] => [
+		{ name: 'open', label: 'GET /hello (open)', server, spec: hello },
+		{ name: 'fsa-token', label: 'GET /hello-me fsa token', server, spec: helloMe(bearer(token)) },
+		{ name: 'basic', label: 'GET /hello-me basic (repeated)', server, spec: helloMe(userBasic) },
+		{ name: 'param', label: 'GET /hello-me param', server, spec: { path: `/hello-me?${query}` } },
 		{
 			name: 'stuff-get',
 			label: 'GET /stuff token',
-			server: main,
+			server,
 			spec: { path: '/stuff', headers: bearer(token) }
 		},
-		{ name: 'stuff-patch', label: 'PATCH /stuff/:sid token', server: main, spec: patch },
-		{ name: 'node', label: 'GET /hello node transport', server: node, spec: hello },
-		{ name: 'bare', label: 'GET /hello bare Elysia', server: bare, spec: hello },
-		{
-			name: 'bare-same',
-			label: 'GET /hello bare Elysia, request id, headers and log by hand',
-			server: bareSame,
-			spec: hello
-		}
-	])
+		{ name: 'stuff-patch', label: 'PATCH /stuff/:sid token', server, spec: patch(token) }
+	]
+	const [open, fsaToken, basicRoute, param, stuffGet, stuffPatch] = mainRoutes(main, token)
+	await measureRounds(
+		[
+			open,
+			fsaToken,
+			{ name: 'jwt', label: 'GET /hello-me JWT', server: jwt, spec: helloMe(bearer(jwtToken)) },
+			basicRoute,
+			param,
+			stuffGet,
+			stuffPatch,
+			{ name: 'node', label: 'GET /hello node transport', server: node, spec: hello },
+			{ name: 'bare', label: 'GET /hello bare Elysia', server: bare, spec: hello },
+			{
+				name: 'bare-same',
+				label: 'GET /hello bare Elysia, request id, headers and log by hand',
+				server: bareSame,
+				spec: hello
+			}
+		],
+		mainRoutes(twin, twinToken)
+	)
 	const afterLoad = memoryOf(main.child.pid)
-	await Promise.all([stop(jwt.child), stop(node.child), stop(bare.child), stop(bareSame.child)])
-	const open = rows.find((row) => row.name === 'open')!.result
-	const bareRow = rows.find((row) => row.name === 'bare')!
-	const bareResult = bareRow.result
+	await Promise.all([
+		stop(jwt.child),
+		stop(node.child),
+		stop(bare.child),
+		stop(bareSame.child),
+		stop(twin.child)
+	])
+	const openRow = rows.find((row) => row.name === 'open')!
+	const bareResult = rows.find((row) => row.name === 'bare')!.result
 
 	// the open route while a second wrk sends new wrong basic credentials on every request: on
 	// every CPU, as hashing happens on threads of its own
@@ -347,23 +427,22 @@ async function main() {
 
 	await twoInstances()
 
-	for (const row of rows) if (row.name !== 'attacker' && !row.rounds) row.ratio = row.result.rps / open.rps
-	// the open route over the bare route, round by round: the inverse of the bare row's ratios
-	const openRounds = rows.find((row) => row.name === 'open')!.rounds!
-	const openToBare = median(bareRow.rounds!.map((rps, round) => openRounds[round] / rps))
-	const sameRounds = rows.find((row) => row.name === 'bare-same')!.rounds!
-	const openToSameWork = median(sameRounds.map((rps, round) => openRounds[round] / rps))
-	const firstToBare = first.rps / bareFirst.rps
+	for (const row of rows)
+		if (row.name !== 'attacker' && !row.sideBySide) row.ratio = row.result.rps / openRow.result.rps
+	// the open route over another scenario, side by side: the inverse of that scenario's ratios
+	const openTo = (name: string) =>
+		median(rows.find((row) => row.name === name)!.sideBySide!.roundsRatio.map((ratio) => 1 / ratio))
 	report({
 		startupMs,
 		afterLoad,
 		afterAttack,
 		bareResult,
-		open,
+		open: openRow.result,
 		attacked,
 		attacker,
-		openToBare,
-		openToSameWork,
+		openToBare: openTo('bare'),
+		openToSameWork: openTo('bare-same'),
+		twinRatio: openRow.ratio!,
 		firstToBare
 	})
 }
@@ -439,6 +518,8 @@ function report(run: {
 	attacker: WrkResult
 	openToBare: number
 	openToSameWork: number
+	/** The open route side by side with the same route of the twin server: 1 but for the method's error. */
+	twinRatio: number
 	firstToBare: number
 }) {
 	const ratio = (name: string) => rows.find((row) => row.name === name)!.ratio!
@@ -457,18 +538,42 @@ function report(run: {
 		}
 	].map((t) => ({ ...t, held: t.value >= t.want }))
 
-	const header = ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'ratio', 'non-2xx', 'errors', 'other CPU']
+	const header = [
+		'scenario',
+		'req/s',
+		'p50 ms',
+		'p99 ms',
+		'ratio',
+		'alone',
+		'non-2xx',
+		'errors',
+		'other CPU'
+	]
 	const table = rows.map((row) => [
 		row.label,
 		Math.round(row.result.rps).toString(),
 		row.result.p50Ms.toFixed(2),
 		row.result.p99Ms.toFixed(2),
 		row.ratio === null ? '-' : row.ratio.toFixed(2),
+		row.soloRatio === undefined ? '-' : row.soloRatio.toFixed(2),
 		row.result.non2xx.toString(),
 		row.result.socketErrors.toString(),
 		percent(row.otherCpu)
 	])
 	console.log(`\n${textTable(header, table)}\n`)
+	console.log(
+		'ratio: to the open route, side by side on the same CPU for the compared scenarios (median of ' +
+			`${rounds} rounds); alone: the same from windows of their own, as noisy as the machine`
+	)
+	console.log(
+		`method check: the open route side by side with the same route of a twin server: ${run.twinRatio.toFixed(3)}×`
+	)
+	const idle = rows.filter((row) => row.sideBySide && row.sideBySide.serverCpuBusy < 0.95)
+	if (idle.length > 0)
+		console.log(
+			`WARNING: the servers' CPU was not always busy side by side (${idle.map((row) => row.name).join(', ')}): ` +
+				'wrk may have been the bottleneck, and those ratios pulled towards 1'
+		)
 
 	const startup = median(run.startupMs)
 	const mib = (kib: number) => (kib / 1024).toFixed(1)
@@ -514,27 +619,34 @@ function report(run: {
 			connections: CONNECTIONS,
 			pinned: PIN ? { server: SERVER_CPUS, wrk: LOAD_CPUS } : false
 		},
-		scenarios: rows.map(({ name, label, result, ratio, rounds: perRound, otherCpu }) => ({
-			name,
-			label,
-			...result,
-			ratio,
-			...(perRound ? { roundsRps: perRound } : {}),
-			otherCpu
-		})),
+		scenarios: rows.map(
+			({ name, label, result, ratio, soloRatio, rounds: perRound, sideBySide, otherCpu }) => ({
+				name,
+				label,
+				...result,
+				ratio,
+				...(soloRatio === undefined ? {} : { soloRatio }),
+				...(perRound ? { roundsRps: perRound } : {}),
+				...(sideBySide ? { sideBySide } : {}),
+				otherCpu
+			})
+		),
 		attack: {
 			openAloneP99Ms: run.open.p99Ms,
 			openUnderAttackP99Ms: run.attacked.p99Ms,
 			attacker: run.attacker
 		},
+		openToBare: run.openToBare,
 		openToBareSameWork: run.openToSameWork,
+		firstServedToBare: run.firstToBare,
+		twinRatio: run.twinRatio,
 		startup: { medianMs: startup, samplesMs: run.startupMs },
 		memory: { afterLoad: run.afterLoad, afterAttack: run.afterAttack },
 		targets
 	}
 	writeFileSync('bench/results.json', JSON.stringify(results, null, '\t') + '\n')
 	const subtitles = [
-		`commit ${commit}; wrk ${THREADS} threads, ${CONNECTIONS} connections, ${rounds} rounds of ${seconds} s` +
+		`commit ${commit}; wrk ${THREADS} threads, ${CONNECTIONS} connections, ${rounds} rounds of ${seconds} s, ratios side by side` +
 			(PIN ? `, server on CPU ${SERVER_CPUS}, wrk on CPU ${LOAD_CPUS}` : '') +
 			`; ${machine}`,
 		`open route: ${bare.toFixed(2)}× bare Elysia amid every route, ${run.firstToBare.toFixed(2)}× as the first served (target 0.8×); p99 ${run.open.p99Ms.toFixed(2)} ms alone, ` +
@@ -551,7 +663,7 @@ function report(run: {
 }
 
 // the whole run is bounded: every scenario plus build and start-ups
-const budgetMs = (10 * rounds * seconds + 14 * (seconds + 2 * warmup + 10) + 300) * 1000
+const budgetMs = (22 * rounds * seconds + 20 * (seconds + 2 * warmup + 10) + 300) * 1000
 const watchdog = setTimeout(() => {
 	console.error(`bench: still running after ${budgetMs / 1000} s, giving up`)
 	void cleanup().then(() => process.exit(1))
