@@ -54,19 +54,14 @@ const MIGRATIONS: Record<SqlDriver['dialect'], readonly string[]> = {
 const byCodePoint = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
 
 const USER_EXISTS = 'SELECT 1 AS found FROM users WHERE login = $login'
-/** A user's stuff, in one statement: no row when there is no such user, one null row for no stuff. */
-const USER_STUFF =
-	'SELECT stuff.name AS name, stuff.price AS price FROM users LEFT JOIN stuff ON stuff.owner = users.login ' +
-	'WHERE users.login = $login'
+const USER_STUFF = 'SELECT name, price FROM stuff WHERE owner = $login'
 const USER_VERSION = 'SELECT version FROM users WHERE login = $login'
-type StuffRow = { name: string | null; price: number | null }
+type StuffRow = { name: string; price: number }
 
-/** A user's stuff rows (USER_STUFF) as [name, price] pairs in name order; 404 for no such user. */
-function stuffOf(login: string, rows: StuffRow[]): [string, number][] {
-	if (rows.length === 0) err(`no such user: ${login}`, 404)
-	const pairs: [string, number][] = []
-	for (const { name, price } of rows) if (name !== null) pairs.push([name, price as number])
-	return pairs.sort((a, b) => byCodePoint(a[0], b[0]))
+/** A user's stuff rows as [name, price] pairs in name order; 404 when the user does not exist. */
+function stuffOf(login: string, exists: boolean, rows: StuffRow[]): [string, number][] {
+	if (!exists) err(`no such user: ${login}`, 404)
+	return rows.map((row): [string, number] => [row.name, row.price]).sort((a, b) => byCodePoint(a[0], b[0]))
 }
 
 export class AcmeData {
@@ -160,8 +155,16 @@ export class AcmeData {
 	 */
 	getUserStuff(login: string): [string, number][] | Promise<[string, number][]> {
 		const { driver } = this
-		if (driver.allNow) return stuffOf(login, driver.allNow<StuffRow>(USER_STUFF, { login }))
-		return driver.all<StuffRow>(USER_STUFF, { login }).then((rows) => stuffOf(login, rows))
+		if (driver.oneNow && driver.allNow)
+			return stuffOf(
+				login,
+				driver.oneNow(USER_EXISTS, { login }) !== undefined,
+				driver.allNow<StuffRow>(USER_STUFF, { login })
+			)
+		return Promise.all([
+			driver.one(USER_EXISTS, { login }),
+			driver.all<StuffRow>(USER_STUFF, { login })
+		]).then(([user, rows]) => stuffOf(login, user !== undefined, rows))
 	}
 
 	async changeStuff(stuff: string, price: number): Promise<void> {
