@@ -67,14 +67,13 @@ export class RouteFlow {
 
 	/**
 	 * The arguments of a route authorized at once (see `immediate`): its query string is checked
-	 * for unexpected parameters, and a body it would not read is refused. A route authorized by
-	 * its own hook gets the arguments that hook filled (before or after this one).
+	 * for unexpected parameters, and a body it would not read is refused. Never asked for a
+	 * route authorized by its own hook (a deferred one).
 	 */
 	authorizeNow(state: RequestState, pathParams: Record<string, string> | undefined): Record<string, any> {
 		const { settings } = this.auth
 		const rule = state.authz
 		if (!rule || rule.close) throw new ErrorResponse('currently closed route', 403)
-		if (state.deferred) return state.values as Record<string, any>
 		// a declaration this route's options did not show (a guard's authn or args) fails closed
 		const schemes = state.authn ?? settings.authDefault
 		if (!this.immediate({ open: rule.open, schemes, hasArgs: state.args !== undefined })) {

@@ -391,8 +391,10 @@ export function simpleAuth(auth: SimpleAuth) {
 				}
 			})
 			// synchronous, for the routes authorized at once: Elysia reads the source, and takes a
-			// function returning a call's result for an asynchronous one
+			// function returning a call's result for an asynchronous one; the routes that wait have
+			// a hook of their own
 			.resolve({ as: 'global' }, function authorizeImmediately({ fsa, params }) {
+				if (fsa.deferred) return
 				return {
 					user: fsa.user,
 					args: flow.authorizeNow(fsa, params as Record<string, string> | undefined)
