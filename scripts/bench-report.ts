@@ -59,7 +59,7 @@ export function barChart(title: string, subtitles: string[], bars: Bar[]): strin
 ${lines.join('\n')}
 <line x1="${labelWidth}" y1="${top}" x2="${labelWidth}" y2="${top + bars.length * rowHeight}" stroke="#333333"/>
 ${rows.join('\n')}
-<text x="20" y="${height - 14}" fill="#555555" font-size="11">ratio: req/s over the open route's. Bar colour: green target held, red target missed, blue no target.</text>
+<text x="20" y="${height - 14}" fill="#555555" font-size="11">ratio: to the open route's req/s, side by side on one CPU for the scenarios measured in rounds. Bar colour: green target held, red target missed, blue no target.</text>
 </svg>
 `
 }
