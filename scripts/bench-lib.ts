@@ -103,12 +103,14 @@ export interface WrkResult {
 	cpuMs: number
 }
 
-const UNITS: Record<string, number> = { us: 0.001, ms: 1, s: 1000, m: 60000, h: 3600000 }
+/** Milliseconds per unit; microseconds are divided instead (350us is 0.35 ms, not 0.35000000000000003). */
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60000, h: 3600000 }
 
 function toMs(text: string): number {
 	const match = /^([\d.]+)(us|ms|s|m|h)$/.exec(text)
 	if (!match) throw new Error(`unexpected wrk latency: ${text}`)
-	return Number(match[1]) * UNITS[match[2]]
+	const value = Number(match[1])
+	return match[2] === 'us' ? value / 1000 : value * UNITS[match[2]]
 }
 
 /** Parse the output of `wrk --latency`. */
