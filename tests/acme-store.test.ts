@@ -8,6 +8,36 @@ import { sqliteStore } from './stores'
 
 acmeStoreSuite(sqliteStore())
 
+describe('SQLite lookups', () => {
+	test('stuff rows imply their owner: the user is looked up only when there are none', async () => {
+		const store = await AcmeData.open(':memory:')
+		try {
+			await store.addUser('susie', 'hash', 'susie@acme.org', false)
+			await store.addUser('calvin', 'hash', 'calvin@acme.org', false)
+			await store.addStuff('pencil', 'susie', 3.14)
+			const statements: string[] = []
+			const { driver } = store
+			for (const name of ['oneNow', 'allNow'] as const) {
+				const run = driver[name]!
+				Object.defineProperty(driver, name, {
+					value: <T>(sql: string, params?: Record<string, string>) => {
+						statements.push(name)
+						return run<T>(sql, params)
+					}
+				})
+			}
+			expect(store.getUserStuff('susie')).toEqual([['pencil', 3.14]])
+			expect(statements).toEqual(['allNow'])
+			statements.length = 0
+			expect(store.getUserStuff('calvin')).toEqual([])
+			expect(statements).toEqual(['allNow', 'oneNow'])
+			expect(() => store.getUserStuff('hobbes')).toThrow('no such user: hobbes')
+		} finally {
+			await store.close()
+		}
+	})
+})
+
 describe('SQLite user versions', () => {
 	const dir = mkdtempSync(join(tmpdir(), 'acme-versions-'))
 	afterAll(() => rmSync(dir, { recursive: true, force: true }))

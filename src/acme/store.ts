@@ -154,17 +154,25 @@ export class AcmeData {
 	 * SQLite answers at once, without a promise.
 	 */
 	getUserStuff(login: string): [string, number][] | Promise<[string, number][]> {
+		// stuff rows imply their owner (a foreign key): only no rows needs the user looked up
 		const { driver } = this
-		if (driver.oneNow && driver.allNow)
+		if (driver.oneNow && driver.allNow) {
+			const rows = driver.allNow<StuffRow>(USER_STUFF, { login })
 			return stuffOf(
 				login,
-				driver.oneNow(USER_EXISTS, { login }) !== undefined,
-				driver.allNow<StuffRow>(USER_STUFF, { login })
+				rows.length > 0 || driver.oneNow(USER_EXISTS, { login }) !== undefined,
+				rows
 			)
-		return Promise.all([
-			driver.one(USER_EXISTS, { login }),
-			driver.all<StuffRow>(USER_STUFF, { login })
-		]).then(([user, rows]) => stuffOf(login, user !== undefined, rows))
+		}
+		return driver
+			.all<StuffRow>(USER_STUFF, { login })
+			.then(async (rows) =>
+				stuffOf(
+					login,
+					rows.length > 0 || (await driver.one(USER_EXISTS, { login })) !== undefined,
+					rows
+				)
+			)
 	}
 
 	async changeStuff(stuff: string, price: number): Promise<void> {
