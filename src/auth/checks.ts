@@ -199,7 +199,7 @@ export abstract class AuthChecks {
 		const keys = this.#keysOf(token)
 		const cached = backend.peek(this.#tokenKey(token, realm, keys)) as TokenIdentity | undefined
 		if (cached === undefined) return undefined
-		if (Date.now() / 1000 - this.settings.token.graceMinutes * 60 > cached.expires) return undefined
+		if (this.#pastGrace(cached)) return undefined
 		if (
 			this.#revoked(backend.peek(keys.revoked), backend.peek(this.#userRevokedKey(cached.user)), cached)
 		)
@@ -208,13 +208,18 @@ export abstract class AuthChecks {
 		return cached
 	}
 
+	/** Whether a token expired longer ago than FSA_TOKEN_GRACE allows. */
+	#pastGrace(identity: TokenIdentity): boolean {
+		return Date.now() / 1000 - this.settings.token.graceMinutes * 60 > identity.expires
+	}
+
 	/** Verify a token, through the cache; a cached token's expiry is checked again. */
 	async verifyToken(token: string, realm: string): Promise<TokenIdentity> {
 		const key = this.#tokenKey(token, realm)
 		const found = this.cache.enabled ? this.cache.lookup(key) : undefined
 		const cached = (found instanceof Promise ? await found : found) as TokenIdentity | undefined
 		if (cached !== undefined) {
-			if (Date.now() / 1000 - this.settings.token.graceMinutes * 60 > cached.expires) {
+			if (this.#pastGrace(cached)) {
 				await this.cache.delete(key)
 				throw new ErrorResponse('expired auth token', 401)
 			}
