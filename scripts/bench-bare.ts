@@ -8,6 +8,7 @@
  */
 import { Elysia } from 'elysia'
 import { parseArgs } from 'node:util'
+import { isoNow } from '../src/auth/plugin'
 import { stdoutLog } from '../src/logging'
 
 const WORK = ['id', 'headers', 'log'] as const
@@ -25,20 +26,12 @@ if (work.size === 0) app.get('/hello', () => ({ msg: 'hello' }))
 else {
 	const log = stdoutLog(true)
 	let counter = 0
-	// the time as ISO text, made once per millisecond, as the service does
-	let lastMs = 0
-	let lastIso = ''
-	const isoNow = () => {
-		const now = Date.now()
-		if (now !== lastMs) lastIso = new Date((lastMs = now)).toISOString()
-		return lastIso
-	}
 	app.get('/hello', ({ request }) => {
 		const start = performance.now()
 		const id = (work.has('id') ? request.headers.get('x-request-id') : null) ?? `bare-${++counter}`
 		if (work.has('log'))
 			log.write({
-				ts: isoNow(),
+				ts: isoNow(), // made once per millisecond, as the service does
 				reqid: id,
 				method: request.method,
 				path: '/hello',

@@ -156,8 +156,12 @@ interface Row {
 	ratio: number | null
 	/** req/s of each round alone, for the compared scenarios. */
 	rounds?: number[]
-	/** The compared scenarios: each round's ratio side by side, and the ratio of rounds alone. */
+	/**
+	 * The compared scenarios side by side: each round's ratio, the reference's req/s, and the
+	 * least busy share of the servers' CPU over the rounds.
+	 */
 	sideBySide?: { roundsRatio: number[]; referenceRps: number[]; serverCpuBusy: number }
+	/** The compared scenarios: the ratio from the rounds alone. */
 	soloRatio?: number
 	/** Share of the machine's CPU that other processes used during the measurement. */
 	otherCpu: number
@@ -240,12 +244,11 @@ async function measureRounds(compared: Compared[], twin: Compared[]): Promise<vo
 			printResult(`round ${round}/${rounds}, ${label}`, result, others[index].at(-1)!)
 		}
 		for (const [index, { label, server, spec }] of compared.entries()) {
-			const busy = cpusBusy(SERVER_CPUS)
-			const [result, ref] = await Promise.all([
-				load(server.base, spec, scripts[index], seconds),
-				load(reference.server.base, reference.spec, undefined, seconds)
-			])
-			const side = { ratio: result.rps / ref.rps, referenceRps: ref.rps, busy: busy() }
+			const [result, ref, busy] = await sideBySide(
+				{ base: server.base, spec, script: scripts[index] },
+				{ base: reference.server.base, spec: reference.spec }
+			)
+			const side = { ratio: result.rps / ref.rps, referenceRps: ref.rps, busy }
 			sides[index].push(side)
 			console.log(
 				`round ${round}/${rounds}, ${label} side by side with the open route: ` +
@@ -280,6 +283,22 @@ async function measureRounds(compared: Compared[], twin: Compared[]): Promise<vo
 	}
 }
 
+interface Load {
+	base: string
+	spec: RequestSpec
+	script?: string
+}
+
+/** Two loads at once, on servers sharing their CPUs; the busy share of the servers' CPUs meanwhile. */
+async function sideBySide(a: Load, b: Load): Promise<[WrkResult, WrkResult, number]> {
+	const busy = cpusBusy(SERVER_CPUS)
+	const [first, second] = await Promise.all([
+		load(a.base, a.spec, a.script, seconds),
+		load(b.base, b.spec, b.script, seconds)
+	])
+	return [first, second, busy()]
+}
+
 /**
  * The open route of a server that has served no other route over a bare Elysia route, side by
  * side in `rounds` windows: the median ratio.
@@ -287,10 +306,10 @@ async function measureRounds(compared: Compared[], twin: Compared[]): Promise<vo
 async function firstServedToBare(main: Server, bare: Server): Promise<number> {
 	const ratios: number[] = []
 	for (let round = 1; round <= rounds; round++) {
-		const [first, base] = await Promise.all([
-			load(main.base, hello, undefined, seconds),
-			load(bare.base, hello, undefined, seconds)
-		])
+		const [first, base] = await sideBySide(
+			{ base: main.base, spec: hello },
+			{ base: bare.base, spec: hello }
+		)
 		ratios.push(first.rps / base.rps)
 		console.log(
 			`round ${round}/${rounds}, GET /hello first served, side by side with bare Elysia: ` +
@@ -596,7 +615,9 @@ function report(run: {
 			`WARNING: other processes used up to ${percent(busiest)} of the machine's CPU during the ` +
 				'measurements: the numbers are noisy, run again on a quiet machine'
 		)
-	const extra = (name: string) => `+${((ratio('bare') / ratio(name) - 1) * 100).toFixed(0)}%`
+	// the share of a bare route's cost a piece of per-response work adds
+	const workShare = (name: string) => ratio('bare') / ratio(name) - 1
+	const extra = (name: string) => `+${(workShare(name) * 100).toFixed(0)}%`
 	console.log(
 		`what every response carries, in a bare route's cost: request id read ${extra('bare-id')}, two more headers ` +
 			`${extra('bare-headers')}, JSON log line ${extra('bare-log')}, all three ${extra('bare-same')}; ` +
@@ -641,10 +662,7 @@ function report(run: {
 		},
 		openToBare: run.openToBare,
 		openToBareSameWork: run.openToSameWork,
-		// the share of a bare route's cost each piece of per-response work adds
-		perResponseWork: Object.fromEntries(
-			WORK.map(({ name, work }) => [work, ratio('bare') / ratio(name) - 1])
-		),
+		perResponseWork: Object.fromEntries(WORK.map(({ name, work }) => [work, workShare(name)])),
 		firstServedToBare: run.firstToBare,
 		twinRatio: run.twinRatio,
 		startup: { medianMs: startup, samplesMs: run.startupMs },

@@ -70,7 +70,7 @@ let lastMs = 0
 let lastIso = ''
 
 /** The time as ISO text, made once per millisecond however many requests end in it. */
-function isoNow(): string {
+export function isoNow(): string {
 	const now = Date.now()
 	if (now !== lastMs) {
 		lastMs = now
