@@ -26,14 +26,14 @@ export async function createNotesApp(config: Record<string, unknown> = {}) {
 	let next = 1
 	const app = new Elysia()
 		.use(simpleAuth(auth))
-		.get('/login', async ({ user }) => ({ token: await auth.createToken(user!) }), {
+		.get('/login', async ({ user }) => ({ token: await auth.createToken(user) }), {
 			authz: 'AUTH',
 			authn: 'basic'
 		})
 		.post(
 			'/notes',
 			({ user, args, set }) => {
-				notes.set(next, { owner: user!, text: args.text })
+				notes.set(next, { owner: user, text: args.text })
 				set.status = 201
 				return { id: next++ }
 			},

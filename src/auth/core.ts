@@ -38,7 +38,7 @@ import {
 
 export type * from './types'
 
-export interface SimpleAuthOptions {
+export interface SimpleAuthOptions<Custom extends string = never> {
 	/** The application name, default realm. @default "app" */
 	name?: string
 	/** FlaskSimpleAuth directives (FSA_*), as read from a TOML file. */
@@ -48,7 +48,7 @@ export interface SimpleAuthOptions {
 	 * them in FSA_AUTH like the built-in ones.
 	 * @example { code: ({ headers }) => codes.get(headers.get('code') ?? '') ?? null }
 	 */
-	authentication?: Record<string, AuthenticationScheme>
+	authentication?: Record<Custom, AuthenticationScheme>
 }
 
 export interface TokenOptions {
@@ -81,7 +81,7 @@ export function checkPath(method: string, path: string): string | undefined {
  *   .groupCheck('admin', (login) => db.isAdmin(login))
  * const app = new Elysia().use(simpleAuth(auth)).get('/me', ({ user }) => user, { authz: 'AUTH' })
  */
-export class SimpleAuth extends AuthChecks {
+export class SimpleAuth<Custom extends string = never> extends AuthChecks {
 	#passwordQuality: PasswordQuality | undefined
 	readonly #custom: Record<string, AuthenticationScheme>
 	/** Hooks and registries the plugin reads; fill them before building routes. */
@@ -98,8 +98,8 @@ export class SimpleAuth extends AuthChecks {
 		specials: new Map<string, SpecialFunction>()
 	}
 
-	constructor(options: SimpleAuthOptions) {
-		const custom = { ...options.authentication }
+	constructor(options: SimpleAuthOptions<Custom>) {
+		const custom: Record<string, AuthenticationScheme> = { ...options.authentication }
 		super(parseSettings(options.config, options.name, Object.keys(custom)))
 		this.#custom = custom
 	}

@@ -160,7 +160,7 @@ export class RouteFlow {
 			request: state.params(),
 			ignored: this.#authParams,
 			rejectUnexpected: this.auth.settings.rejectUnexpectedParam,
-			special: { request: state.request, user: state.user }
+			special: { request: state.request, user: state.user, token: state.token }
 		})
 	}
 }

@@ -32,7 +32,8 @@ export {
 	loadConfigFile,
 	type Settings,
 	type RawConfig,
-	type Scheme
+	type Scheme,
+	type BuiltinScheme
 } from './config'
 export {
 	JsonData,
@@ -41,6 +42,7 @@ export {
 	Cookie,
 	Header,
 	CurrentRequest,
+	CurrentToken,
 	Cast,
 	type CastFunction,
 	type SpecialFunction,
@@ -50,4 +52,5 @@ export type { AuthzRule, PermissionRule } from './authz'
 export { simplifyRealm } from './tokens'
 export { setClientAddress, isLoopback } from './client'
 export { randomSecret } from './secrets'
+export type { Granted, UserOf, ArgsOf, SimpleAuthPlugin, RouteMacros } from './http/route-types'
 export { openapiDocument, type OpenApiDocument, type OpenApiInfo } from './openapi'

@@ -47,6 +47,12 @@ export const Cookie = (options?: { default?: string }) => Special('cookie', T.St
 export const Header = (options?: { default?: string }) => Special('header', T.String(options))
 // Unknown at run time (TypeBox cannot compile an Unsafe schema), typed for the handler
 export const CurrentRequest = () => Special<TUnsafe<Request>>('request')
+/**
+ * The token that authenticated the request (token and oauth schemes); a 400 on a request
+ * authenticated otherwise.
+ * @example .delete('/token', ({ args }) => auth.revokeToken(args.presented), { authz: 'AUTH', authn: 'token', args: t.Object({ presented: CurrentToken() }) })
+ */
+export const CurrentToken = () => Special('token', T.String())
 
 /**
  * A parameter converted by a function registered with `auth.cast(name, fn)`; a throw is a 400.
@@ -63,6 +69,8 @@ export type SpecialFunction = (name: string, context: SpecialContext) => unknown
 export interface SpecialContext {
 	request: Request
 	user: string | null
+	/** The token that authenticated the request, if one did. */
+	token?: string
 }
 
 export interface ArgsRegistry {
@@ -73,6 +81,7 @@ export interface ArgsRegistry {
 const BUILTIN_SPECIALS: Record<string, SpecialFunction> = {
 	user: (_name, { user }) => user ?? undefined,
 	request: (_name, { request }) => request,
+	token: (_name, { token }) => token,
 	header: (name, { request }) => request.headers.get(name.replaceAll('_', '-')) ?? undefined,
 	cookie: (name, { request }) => readCookie(request.headers.get('cookie'), name)
 }

@@ -8,6 +8,8 @@ import { cors } from '@elysiajs/cors'
 import type { TObject } from '@sinclair/typebox'
 import type { RequestRecord, SimpleAuth } from './core'
 import { ConfigError, ErrorResponse } from './errors'
+import type { BuiltinScheme } from './config'
+import type { SimpleAuthPlugin } from './http/route-types'
 import { compileAuthz, type AuthzRule } from './authz'
 import { compileArgs, isEmpty, type CompiledArgs } from './params'
 import { RouteFlow } from './flow'
@@ -110,7 +112,9 @@ function logRequest(auth: SimpleAuth, state: RequestState, status: number, failu
  * const app = new Elysia().use(simpleAuth(auth))
  *   .get('/hello-me', ({ user }) => ({ user }), { authz: 'AUTH' })
  */
-export function simpleAuth(auth: SimpleAuth) {
+export function simpleAuth<Custom extends string = never>(
+	auth: SimpleAuth<Custom>
+): SimpleAuthPlugin<SimpleAuth<Custom>, BuiltinScheme | Custom> {
 	const { settings } = auth
 	const flow = new RouteFlow(auth)
 	const routeChecks = new RouteChecks(auth, flow)
@@ -432,5 +436,5 @@ export function simpleAuth(auth: SimpleAuth) {
 						: undefined
 				for (const warning of routeChecks.check(app as AnyElysia)) console.warn(warning)
 			})
-	)
+	) as unknown as SimpleAuthPlugin<SimpleAuth<Custom>, BuiltinScheme | Custom>
 }
