@@ -10,6 +10,7 @@ import {
 	ConfigError,
 	Cookie,
 	CurrentRequest,
+	CurrentToken,
 	ErrorResponse,
 	CurrentUser,
 	Header,
@@ -49,7 +50,7 @@ function makeApp(auth: SimpleAuth) {
 			authz: 'OPEN',
 			args: t.Object({ user_agent: Header(), hello: Header({ default: 'nobody' }) })
 		})
-		.get('/request', ({ args }) => new URL((args.req as Request).url).pathname, {
+		.get('/request', ({ args }) => new URL(args.req.url).pathname, {
 			authz: 'OPEN',
 			args: t.Object({ req: CurrentRequest() })
 		})
@@ -184,6 +185,26 @@ describe('special parameters', () => {
 
 	it('CurrentRequest() is the request', async () => {
 		expect((await call(app(), 'GET', '/request')).text).toBe('/request')
+	})
+
+	it('CurrentToken() is the token that authenticated the request, and only that', async () => {
+		const auth = makeAuth()
+		const tokenApp = new Elysia().use(simpleAuth(auth)).get('/token', ({ args }) => args, {
+			authz: 'AUTH',
+			args: t.Object({ presented: CurrentToken() })
+		})
+		const token = await auth.createToken('calvin')
+		const res = await call(tokenApp, 'GET', '/token', { bearer: token })
+		expect(res.status).toBe(200)
+		expect(res.json).toEqual({ presented: token })
+		// authenticated without a token: there is none to give
+		const basic = await call(tokenApp, 'GET', '/token', CALVIN)
+		expect(basic.status).toBe(400)
+		expect(basic.text).toBe('parameter "presented" is missing')
+		// never taken from the request
+		const forged = await call(tokenApp, 'GET', '/token', { bearer: token, query: { presented: 'x' } })
+		expect(forged.status).toBe(400)
+		expect(forged.text).toBe('unexpected request parameter "presented"')
 	})
 
 	it('auth.specialParameter registers a kind for Special(kind)', async () => {

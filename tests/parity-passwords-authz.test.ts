@@ -20,7 +20,7 @@ function whoApp(auth: SimpleAuth) {
 	const app = new Elysia()
 		.use(simpleAuth(auth))
 		.get('/who', ({ user }) => ({ user }), { authz: 'AUTH' })
-		.post('/register', async ({ args }) => ({ hash: await auth.hashPassword(args.password as string) }), {
+		.post('/register', async ({ args }) => ({ hash: await auth.hashPassword(args.password) }), {
 			authz: 'OPEN',
 			args: t.Object({ password: t.String() })
 		})
