@@ -110,15 +110,16 @@ describe('OPEN routes without parameters', () => {
 		expect([res.status, res.text]).toEqual([418, 'held'])
 	})
 
-	it('fail closed when a guard adds authn the route did not show', async () => {
-		const app = new Elysia()
-			.use(simpleAuth(makeAuth()))
-			.guard({ authn: ['basic'] }, (guarded) =>
+	it('refuse at registration a guard that adds authn the route did not show', () => {
+		const app = new Elysia().use(simpleAuth(makeAuth()))
+		expect(() =>
+			app.guard({ authn: ['basic'] }, (guarded) =>
 				guarded.get('/guarded', ({ user }) => ({ user }), { authz: 'OPEN' })
 			)
-		expect(() => checkRoutes(app)).toThrow(ConfigError)
-		const res = await call(app, 'GET', '/guarded')
-		expect([res.status, res.text]).toEqual([500, 'internal error'])
+		).toThrow('authn must be declared on the route itself, next to its authz')
+		expect(() =>
+			app.guard({ authn: ['basic'] }).get('/later', ({ user }) => ({ user }), { authz: 'AUTH' })
+		).toThrow(ConfigError)
 	})
 })
 

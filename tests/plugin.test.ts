@@ -417,3 +417,47 @@ describe('token carriers', () => {
 		expect((await withToken(config, (bearer) => ({ bearer }))).status).toBe(401)
 	})
 })
+
+describe('one plugin per SimpleAuth', () => {
+	it('is the same plugin however often simpleAuth(auth) is called', () => {
+		const auth = makeAuth()
+		expect(simpleAuth(auth)).toBe(simpleAuth(auth))
+	})
+
+	it('keeps two SimpleAuth instances apart, even with one realm', async () => {
+		const authOf = (login: string) =>
+			new SimpleAuth({ name: 'one', config: { ...FAST_PASSWORDS, FSA_AUTH: ['basic'] } }).getUserPass(
+				(name) => (name === login ? hashes[login] : null)
+			)
+		const first = new Elysia()
+			.use(simpleAuth(authOf('calvin')))
+			.get('/first', ({ user }) => user, { authz: 'AUTH' })
+		const second = new Elysia()
+			.use(simpleAuth(authOf('hobbes')))
+			.get('/second', ({ user }) => user, { authz: 'AUTH' })
+		const app = new Elysia().use(first).use(second)
+		const calvin = { authorization: basicHeader('calvin', 'hobbes') }
+		const hobbes = { authorization: basicHeader('hobbes', 'susie') }
+		expect((await call(app, 'GET', '/first', { headers: calvin })).text).toBe('calvin')
+		expect((await call(app, 'GET', '/second', { headers: hobbes })).text).toBe('hobbes')
+		expect((await call(app, 'GET', '/second', { headers: calvin })).status).toBe(401)
+		expect((await call(app, 'GET', '/first', { headers: hobbes })).status).toBe(401)
+	})
+
+	it('answers 405 with Allow when two sub-apps each use simpleAuth(auth)', async () => {
+		const auth = makeAuth()
+		const reads = new Elysia().use(simpleAuth(auth)).get('/reads', () => 'read', { authz: 'OPEN' })
+		const writes = new Elysia()
+			.use(simpleAuth(auth))
+			.post('/writes', ({ user }) => user, { authz: 'AUTH' })
+		const app = new Elysia().use(reads).use(writes)
+		expect(checkRoutes(app)).toEqual([])
+		const wrong = await call(app, 'DELETE', '/reads')
+		expect(wrong.status).toBe(405)
+		expect(wrong.headers.get('allow')).toBe('GET, HEAD')
+		const other = await call(app, 'GET', '/writes')
+		expect(other.status).toBe(405)
+		expect(other.headers.get('allow')).toBe('POST')
+		expect((await call(app, 'GET', '/nowhere')).status).toBe(404)
+	})
+})

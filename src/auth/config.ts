@@ -221,11 +221,11 @@ function checkHeaderValues(raw: RawConfig): void {
 /** Expand `FSA_AUTH` or an `authn` value into a list of schemes, FlaskSimpleAuth's way. */
 export function expandSchemes(
 	name: string,
-	value: string | string[],
+	value: string | readonly string[],
 	scalarAddsTokenAndNone: boolean,
 	known: readonly string[] = SCHEMES
 ): Scheme[] {
-	let list: string[]
+	let list: readonly string[]
 	if (typeof value === 'string') {
 		list =
 			scalarAddsTokenAndNone && !['token', 'none', 'oauth'].includes(value)

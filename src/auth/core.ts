@@ -166,6 +166,16 @@ export class SimpleAuth<Custom extends string = never> extends AuthChecks {
 	}
 
 	#sealed = false
+	#served: object | undefined
+
+	/**
+	 * What serves this instance over HTTP, made on first use (internal: `simpleAuth(auth)` and
+	 * `checkRoutes(app)` share it). One SimpleAuth, one plugin, however many apps use it.
+	 */
+	served<Served extends object>(make?: () => Served): Served | undefined {
+		if (this.#served === undefined && make !== undefined) this.#served = make()
+		return this.#served as Served | undefined
+	}
 
 	/**
 	 * Called by `simpleAuth(auth)`: from then on, hooks that decide how requests flow (before

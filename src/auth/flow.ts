@@ -1,27 +1,19 @@
 /**
  * How a route is authorized, in FlaskSimpleAuth's order: 401 (authentication), 403 (groups),
- * 400 (parameters), 404/403 (object permissions), then before-exec hooks. An OPEN route that
- * accepts "none" without parameters is authorized at once, without a promise (Elysia then runs
- * it synchronously); any other route by a hook of its own, which answers what memory knows (a
+ * 400 (parameters), 404/403 (object permissions), then before-exec hooks. A route whose
+ * declaration is `immediate` is authorized at once, without a promise (Elysia then runs it
+ * synchronously); any other route by a hook of its own, which answers what memory knows (a
  * known token or known credentials, a request without body) without waiting.
  */
 import type { Authenticated, SimpleAuth } from './core'
 import { expandSchemes, type Scheme } from './config'
 import { ConfigError, ErrorResponse } from './errors'
-import type { CompiledAuthz } from './authz'
 import { fillArgs } from './params'
 import { EarlyResponse } from './responses'
 import { NO_SCOPES, type RequestState } from './state'
 
 /** What the handler receives: the login (null on OPEN routes) and the typed parameters. */
 export type Granted = { user: string | null; args: Record<string, any> }
-
-/** What a route declared, for choosing how it is authorized. */
-export interface Declaration {
-	open: boolean
-	schemes: readonly Scheme[]
-	hasArgs: boolean
-}
 
 export class RouteFlow {
 	/** Request parameters that belong to authentication: never unexpected. */
@@ -35,7 +27,7 @@ export class RouteFlow {
 	}
 
 	/** The schemes of a route's `authn`, all within FSA_AUTH (else a ConfigError). */
-	checkAuthn(value: string | string[]): Scheme[] {
+	checkAuthn(value: string | readonly string[]): Scheme[] {
 		const { settings } = this.auth
 		const schemes = expandSchemes('authn', value, false, settings.auth)
 		for (const scheme of schemes)
@@ -47,39 +39,13 @@ export class RouteFlow {
 	}
 
 	/**
-	 * Whether a route is authorized at once, without waiting for anything: an OPEN route that
-	 * accepts "none", declares no parameters, with no before-exec hook.
-	 */
-	immediate({ open, schemes, hasArgs }: Declaration): boolean {
-		return open && schemes.includes('none') && !hasArgs && this.auth.hooks.beforeExec.length === 0
-	}
-
-	/** A route's declaration from its options, as the macros leave them (raw or in `detail`). */
-	declaration(rule: CompiledAuthz, options: Record<string, unknown>): Declaration {
-		const detail = (options.detail ?? {}) as Record<string, unknown>
-		const authn =
-			options.authn !== undefined
-				? this.checkAuthn(options.authn as string | string[])
-				: ((detail['x-authn'] as Scheme[] | undefined) ?? this.auth.settings.authDefault)
-		const hasArgs = options.args !== undefined || detail['x-args-id'] !== undefined
-		return { open: rule.open, schemes: authn, hasArgs }
-	}
-
-	/**
-	 * The arguments of a route authorized at once (see `immediate`): its query string is checked
-	 * for unexpected parameters, and a body it would not read is refused. Never asked for a
-	 * route authorized by its own hook (a deferred one).
+	 * The arguments of a route authorized at once (its declaration is `immediate`): its query
+	 * string is checked for unexpected parameters, and a body it would not read is refused.
+	 * An undeclared route is closed.
 	 */
 	authorizeNow(state: RequestState, pathParams: Record<string, string> | undefined): Record<string, any> {
 		const { settings } = this.auth
-		const rule = state.authz
-		if (!rule || rule.close) throw new ErrorResponse('currently closed route', 403)
-		// a declaration this route's options did not show (a guard's authn or args) fails closed
-		const schemes = state.authn ?? settings.authDefault
-		if (!this.immediate({ open: rule.open, schemes, hasArgs: state.args !== undefined })) {
-			console.error(`route ${state.request.method} ${state.path}: declare authn and args on the route`)
-			throw new ErrorResponse('internal error', settings.serverError)
-		}
+		if (state.route === undefined) throw new ErrorResponse('currently closed route', 403)
 		const { request } = state
 		if (
 			settings.rejectUnexpectedParam &&
@@ -100,14 +66,15 @@ export class RouteFlow {
 	): Granted | Promise<Granted> {
 		const { auth } = this
 		const { settings } = auth
-		const rule = state.authz
-		if (!rule || rule.close) throw new ErrorResponse('currently closed route', 403)
-		const schemes = state.authn ?? settings.authDefault
+		const route = state.route!
+		const rule = route.authz
+		if (rule.close) throw new ErrorResponse('currently closed route', 403)
+		const { schemes, realm } = route
 		const loading = state.loadParams(body, settings.maxBody)
 		if (loading || rule.permissions.length > 0 || auth.hooks.beforeExec.length > 0)
 			return this.#authorizeWaiting(state, schemes, pathParams, loading)
 		if (!(rule.open && schemes.includes('none'))) {
-			const found = auth.authenticateNow(state, schemes, state.realm)
+			const found = auth.authenticateNow(state, schemes, realm)
 			if (found === undefined || (found.scheme !== 'oauth' && rule.groups.length > 0))
 				return this.#authorizeWaiting(state, schemes, pathParams, loading, found ?? null)
 			grant(state, found)
@@ -129,11 +96,11 @@ export class RouteFlow {
 		known?: Authenticated | null
 	): Promise<Granted> {
 		const { auth } = this
-		const rule = state.authz!
+		const { authz: rule, realm } = state.route!
 		if (loading) await loading
 		if (!(rule.open && schemes.includes('none'))) {
-			const memory = known === undefined ? auth.authenticateNow(state, schemes, state.realm) : known
-			const found = memory ?? (await auth.authenticate(state, schemes, state.realm))
+			const memory = known === undefined ? auth.authenticateNow(state, schemes, realm) : known
+			const found = memory ?? (await auth.authenticate(state, schemes, realm))
 			grant(state, found)
 			if (found.scheme === 'oauth') auth.checkScopes(rule.groups, state.scopes)
 			else if (rule.groups.length > 0) await auth.checkGroups(found.user, rule.groups)
@@ -155,7 +122,7 @@ export class RouteFlow {
 
 	/** The route's typed arguments (400 for a missing, invalid or unexpected parameter). */
 	#argsOf(state: RequestState, pathParams: Record<string, string> | undefined): Record<string, any> {
-		return fillArgs(state.args, {
+		return fillArgs(state.route?.args, {
 			pathParams: pathParams ?? {},
 			request: state.params(),
 			ignored: this.#authParams,

@@ -7,7 +7,7 @@ import { OptionalKind, type TSchema } from '@sinclair/typebox'
 import type { SimpleAuth } from './core'
 import type { Scheme, Settings } from './config'
 import type { CompiledArgs } from './params'
-import { argsOfRoute } from './plugin'
+import { declarationOf } from './http/declaration'
 
 export interface OpenApiInfo {
 	title: string
@@ -102,8 +102,12 @@ function securitySchemes(settings: Settings): Map<Scheme, [string, Json]> {
 }
 
 /** One alternative per scheme OpenAPI can describe; oauth requires the route's scopes. */
-function requirements(authn: Scheme[], schemes: Map<Scheme, [string, Json]>, groups: string[]): Json[] {
-	const found = new Map<string, string[]>()
+function requirements(
+	authn: readonly Scheme[],
+	schemes: Map<Scheme, [string, Json]>,
+	groups: readonly string[]
+): Json[] {
+	const found = new Map<string, readonly string[]>()
 	for (const scheme of authn) {
 		const key = schemes.get(scheme)?.[0]
 		if (key !== undefined && !found.has(key)) found.set(key, scheme === 'oauth' ? groups : [])
@@ -222,19 +226,20 @@ export function openapiDocument(app: AnyElysia, auth: SimpleAuth, info: OpenApiI
 		const detail = route.hooks?.detail ?? {}
 		if (detail.hide === true || !METHODS.has(route.method)) continue
 		if (settings.cors.enabled && route.method === 'OPTIONS') continue
+		const declaration = declarationOf(route)
 		// a route without authz answers 403, as CLOSE does
-		const authz = (detail['x-authz'] as string | undefined) ?? 'CLOSE'
-		const authn = (detail['x-authn'] as Scheme[] | undefined) ?? settings.authDefault
-		const groups = (detail['x-groups'] as string[] | undefined) ?? []
-		const variables = (detail['x-variables'] as string[] | undefined) ?? []
-		const open = authz === 'OPEN' && authn.includes('none')
+		const authz = declaration?.authz.label ?? 'CLOSE'
+		const authn = declaration?.schemes ?? settings.authDefault
+		const groups = declaration?.authz.groups ?? []
+		const variables = declaration?.variables ?? []
+		const open = declaration?.open === true
 		const security = open ? [] : requirements(authn, schemes, groups)
-		const args = argsOfRoute(auth, detail)
+		const args = declaration?.args
 		const responses: Record<string, Json> = { '2XX': { description: 'success' } }
 		if (args && args.params.length > 0)
 			responses['400'] = { description: 'missing or invalid parameters' }
 		if (!open) responses['401'] = { description: 'authentication required' }
-		if (authz === 'CLOSE' || groups.length > 0 || variables.length > 0)
+		if (declaration === undefined || declaration.authz.close || groups.length > 0 || variables.length > 0)
 			responses['403'] = { description: 'not allowed' }
 		if (variables.length > 0) responses['404'] = { description: 'no such object' }
 		const operation: Json = {}

@@ -10,8 +10,9 @@ import type { RequestRecord, SimpleAuth } from './core'
 import { ConfigError, ErrorResponse } from './errors'
 import type { BuiltinScheme } from './config'
 import type { SimpleAuthPlugin } from './http/route-types'
-import { compileAuthz, type AuthzRule } from './authz'
-import { compileArgs, isEmpty, type CompiledArgs } from './params'
+import { compileAuthz, type AuthzRule, type CompiledAuthz } from './authz'
+import { compileArgs, isEmpty } from './params'
+import { DECLARATION, RouteDeclaration, type RouteOptionValues } from './http/declaration'
 import { RouteFlow } from './flow'
 import { readBody } from './request'
 import { RequestState, type ServingContext } from './state'
@@ -44,9 +45,15 @@ function loopbackHost(hostname: string | undefined): boolean {
 	)
 }
 
-/** How a route is authorized: at once, or by a hook of its own that waits (the safe default). */
-class RouteMode {
-	deferred = true
+/** Options a route gave before its authz, kept on its hook until authz reads them. */
+const PENDING = Symbol('route options')
+
+/** A route's declaration, from its authz macro to the hooks it chooses (Elysia's nested macro). */
+class DeclaredRoute {
+	route: RouteDeclaration | undefined
+	static #count = 0
+	/** Elysia deduplicates a macro's hooks by a seed: one per route. */
+	readonly seed = ++DeclaredRoute.#count
 }
 
 /** Responses onError made, headers and after-request hooks included: mapResponse leaves them be. */
@@ -57,15 +64,6 @@ async function markRendered(response: Promise<Response>): Promise<undefined> {
 	const done = await response
 	rendered.add(done)
 	return done as unknown as undefined
-}
-
-/** The compiled `args` of each route, by the id its detail records (`x-args-id`). */
-const routeArgs = new WeakMap<SimpleAuth, CompiledArgs[]>()
-
-/** The compiled `args` a route declared, from its detail; undefined when it declared none. */
-export function argsOfRoute(auth: SimpleAuth, detail: Record<string, unknown>): CompiledArgs | undefined {
-	const id = detail['x-args-id']
-	return typeof id === 'number' ? routeArgs.get(auth)?.[id] : undefined
 }
 
 let lastMs = 0
@@ -115,9 +113,74 @@ function logRequest(auth: SimpleAuth, state: RequestState, status: number, failu
 export function simpleAuth<Custom extends string = never>(
 	auth: SimpleAuth<Custom>
 ): SimpleAuthPlugin<SimpleAuth<Custom>, BuiltinScheme | Custom> {
+	const served = auth.served(() => servePlugin(auth as SimpleAuth))!
+	return served.plugin as unknown as SimpleAuthPlugin<SimpleAuth<Custom>, BuiltinScheme | Custom>
+}
+
+/** What serves one SimpleAuth: its Elysia plugin, and the checks and index of its routes. */
+export interface Served {
+	plugin: AnyElysia
+	checks: RouteChecks
+}
+
+/** Each plugin is told apart by its own seed: two SimpleAuth instances never merge. */
+let pluginCount = 0
+
+function servePlugin(auth: SimpleAuth): Served {
 	const { settings } = auth
 	const flow = new RouteFlow(auth)
 	const routeChecks = new RouteChecks(auth, flow)
+
+	/**
+	 * Compile a route's declaration from its options: its authz, and the authn, args and realm
+	 * given beside it (read here, or kept by their own macros when they came first).
+	 */
+	function declare(authz: CompiledAuthz, hook: Record<string | symbol, unknown>): RouteDeclaration {
+		const options: RouteOptionValues = { ...(hook[PENDING] as RouteOptionValues | undefined) }
+		if (hook.authn !== undefined) options.authn = hook.authn as string | string[]
+		if (hook.args !== undefined) options.args = hook.args
+		if (hook.realm !== undefined) options.realm = hook.realm as string
+		const schemes = options.authn !== undefined ? flow.checkAuthn(options.authn) : settings.authDefault
+		const args =
+			options.args !== undefined ? compileArgs(options.args as TObject, auth.registry) : undefined
+		// the one place that decides: an OPEN route open to anyone, with nothing to read or wait for
+		const immediate =
+			authz.open && schemes.includes('none') && args === undefined && auth.hooks.beforeExec.length === 0
+		const route = new RouteDeclaration(
+			flow,
+			authz,
+			schemes,
+			options.authn !== undefined,
+			args,
+			options.realm,
+			immediate,
+			options
+		)
+		// a new detail object: the route's own may be shared with other routes
+		hook.detail = { ...(hook.detail as object | undefined), [DECLARATION]: route }
+		return route
+	}
+
+	/**
+	 * An `authn`, `args` or `realm` option: read by the route's authz, beside it; anywhere else
+	 * (a guard, a group) it would be left unchecked, so it is refused.
+	 */
+	function keepOption(
+		hook: Record<string | symbol, unknown>,
+		key: keyof RouteOptionValues,
+		value: unknown
+	) {
+		const made = (hook.detail as Record<string, unknown> | undefined)?.[DECLARATION]
+		if (made instanceof RouteDeclaration) {
+			// the route's authz came first and read it already
+			if (made.options[key] === value) return
+		} else if ('authz' in hook) {
+			// the route's authz comes next, and Elysia removes each option once applied
+			;((hook[PENDING] ??= {}) as Record<string, unknown>)[key] = value
+			return
+		}
+		throw new ConfigError(`${key} must be declared on the route itself, next to its authz`)
+	}
 	const cookieCarrier = settings.token.carrier === 'cookie' && auth.tokens.canCreate
 
 	function toErrorResponse(code: unknown, error: unknown, request: Request): ErrorResponse {
@@ -142,7 +205,7 @@ export function simpleAuth<Custom extends string = never>(
 			state.tokenExpires === undefined ||
 			state.tokenExpires < Date.now() / 1000 + renewal * delayMinutes * 60
 		if (present && state.scheme === 'token' && renewal > 0 && !nearExpiry) return undefined
-		const token = await auth.createToken(state.user, { realm: state.realm })
+		const token = await auth.createToken(state.user, { realm: state.route?.realm })
 		const secure = state.client().secure ? '; Secure' : ''
 		return `${name}=${token}; Path=/; Max-Age=${Math.floor(delayMinutes * 60)}; HttpOnly; SameSite=Lax${secure}`
 	}
@@ -297,7 +360,7 @@ export function simpleAuth<Custom extends string = never>(
 
 	/** With before-request hooks, requests start before routing, and their states wait here. */
 	const started = new WeakMap<Request, RequestState>()
-	let plugin = new Elysia({ name: 'simple-auth', seed: settings.realm }).decorate('auth', auth)
+	let plugin = new Elysia({ name: 'simple-auth', seed: ++pluginCount }).decorate('auth', auth)
 	if (auth.hooks.beforeRequest.length > 0)
 		plugin = plugin.onRequest(async function startRequest({ request }) {
 			const state = admitted(request)
@@ -310,7 +373,7 @@ export function simpleAuth<Custom extends string = never>(
 	// as flask-cors: credentials are not allowed unless FSA_CORS_OPTS says so
 	const corsOptions = { credentials: false, ...settings.cors.options }
 	const base = settings.cors.enabled ? new Elysia().use(cors(corsOptions)) : new Elysia()
-	return base.use(
+	const served = base.use(
 		plugin
 			.derive(
 				{ as: 'global' },
@@ -331,74 +394,50 @@ export function simpleAuth<Custom extends string = never>(
 						(domain) => auth.hasDomain(domain),
 						(group) => auth.hasGroup(group)
 					)
-					const variables = compiled.permissions.flatMap((permission) => permission.variables)
-					const route = new RouteMode()
+					const declared = new DeclaredRoute()
 					// Elysia applies these in order: introspect sees every option of the route (its
-					// authn and args too), then the nested macro adds the hooks of a route that waits
+					// authn, args and realm too), then the nested macro adds the hooks it needs
 					return {
-						detail: {
-							'x-authz': compiled.label,
-							'x-variables': variables,
-							'x-groups': compiled.groups
-						} as Record<string, unknown>,
-						introspect(options: Record<string, unknown>) {
-							route.deferred = !flow.immediate(flow.declaration(compiled, options))
+						introspect(hook: Record<string, unknown>) {
+							declared.route = declare(compiled, hook)
 						},
-						authorization: route,
-						transform({ fsa }) {
-							fsa.authz = compiled
-							fsa.deferred = route.deferred
-						}
+						authorization: declared
 					}
 				},
 				/** How `authz` authorizes its route; set by `authz` itself, never by routes. */
-				authorization(route: RouteMode) {
-					if (!(route instanceof RouteMode))
+				authorization(declared: DeclaredRoute) {
+					if (!(declared instanceof DeclaredRoute) || declared.route === undefined)
 						throw new ConfigError('authorization is set by authz, not by routes')
-					if (!route.deferred) return { detail: { 'x-immediate': true } as Record<string, unknown> }
+					const route = declared.route
+					function routeOf({ fsa }: { fsa: RequestState }) {
+						fsa.route = route
+					}
+					if (route.immediate) return { seed: declared.seed, transform: routeOf }
 					return {
+						seed: declared.seed,
+						transform: routeOf,
 						parse: readRawBody,
 						resolve: authorizeLater
 					}
 				},
 				/** The schemes this route accepts, within FSA_AUTH. */
-				authn(value: string | string[]) {
-					const schemes = flow.checkAuthn(value)
-					return {
-						detail: { 'x-authn': schemes } as Record<string, unknown>,
-						transform({ fsa }) {
-							fsa.authn = schemes
-						}
-					}
-				},
+				authn: (value: string | string[]) => ({
+					introspect: (hook: Record<string, unknown>) => keepOption(hook, 'authn', value)
+				}),
 				/** Typed parameters, merged from the path, query, form and JSON body. */
-				args(schema: TObject) {
-					const compiled = compileArgs(schema, auth.registry)
-					const declared = routeArgs.get(auth) ?? []
-					routeArgs.set(auth, declared)
-					const id = declared.push(compiled) - 1
-					return {
-						detail: { 'x-args': [...compiled.names], 'x-args-id': id } as Record<string, unknown>,
-						transform({ fsa }) {
-							fsa.args = compiled
-						}
-					}
-				},
+				args: (schema: TObject) => ({
+					introspect: (hook: Record<string, unknown>) => keepOption(hook, 'args', schema)
+				}),
 				/** A realm of its own for this route's challenges and tokens. */
-				realm(realm: string) {
-					return {
-						detail: { 'x-realm': realm } as Record<string, unknown>,
-						transform({ fsa }) {
-							fsa.realm = realm
-						}
-					}
-				}
+				realm: (realm: string) => ({
+					introspect: (hook: Record<string, unknown>) => keepOption(hook, 'realm', realm)
+				})
 			})
 			// synchronous, for the routes authorized at once: Elysia reads the source, and takes a
 			// function returning a call's result for an asynchronous one; the routes that wait have
 			// a hook of their own
 			.resolve({ as: 'global' }, function authorizeImmediately({ fsa, params }) {
-				if (fsa.deferred) return
+				if (fsa.route !== undefined && !fsa.route.immediate) return
 				return {
 					user: fsa.user,
 					args: flow.authorizeNow(fsa, params as Record<string, string> | undefined)
@@ -436,5 +475,6 @@ export function simpleAuth<Custom extends string = never>(
 						: undefined
 				for (const warning of routeChecks.check(app as AnyElysia)) console.warn(warning)
 			})
-	) as unknown as SimpleAuthPlugin<SimpleAuth<Custom>, BuiltinScheme | Custom>
+	)
+	return { plugin: served, checks: routeChecks }
 }

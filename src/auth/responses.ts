@@ -12,8 +12,8 @@ export { pathOf } from './paths'
 /** The WWW-Authenticate value of a 401: one challenge per scheme that has one, sorted. */
 export function challenge(auth: SimpleAuth, state: RequestState | undefined): string | undefined {
 	const { settings } = auth
-	const schemes = state?.authn ?? settings.authDefault
-	const realm = state?.realm ?? settings.realm
+	const schemes = state?.route?.schemes ?? settings.authDefault
+	const realm = state?.route?.realm ?? settings.realm
 	const challenges: string[] = []
 	if (schemes.includes('basic')) challenges.push(basicChallenge(realm))
 	if ((schemes.includes('token') || schemes.includes('oauth')) && settings.token.carrier === 'bearer') {
@@ -35,7 +35,7 @@ export function decorate(
 	headers['x-content-type-options'] = 'nosniff'
 	headers['x-request-id'] = state.id
 	// what a route needing authentication answers is for its caller only
-	if (state.authz && !state.authz.open && headers['cache-control'] === undefined)
+	if (state.route && !state.route.authz.open && headers['cache-control'] === undefined)
 		headers['cache-control'] = 'no-store'
 	if (status === 401) {
 		const value = challenge(auth, state)

@@ -4,8 +4,9 @@
  * object permissions over variables it has.
  */
 import type { AnyElysia } from 'elysia'
-import type { SimpleAuth } from './core'
-import type { Scheme } from './config'
+import { SimpleAuth } from './core'
+import type { Served } from './plugin'
+import { declarationOf } from './http/declaration'
 import { ConfigError } from './errors'
 import type { RouteFlow } from './flow'
 
@@ -24,15 +25,13 @@ function routePattern(path: string): RegExp {
 	return new RegExp(`^${source}/?$`)
 }
 
-const checkers = new WeakMap<SimpleAuth, RouteChecks>()
-
 /**
  * Run the start-up route checks of the `simpleAuth` plugin that `app` uses, and return the
  * warnings; `listen` runs them by itself, tests using `app.handle` call this.
  */
 export function checkRoutes(app: AnyElysia): string[] {
 	const auth = (app.decorator as { auth?: SimpleAuth }).auth
-	const checker = auth && checkers.get(auth)
+	const checker = auth instanceof SimpleAuth ? auth.served<Served>()?.checks : undefined
 	if (!checker) throw new ConfigError('this application does not use the simpleAuth plugin')
 	return checker.check(app)
 }
@@ -43,9 +42,7 @@ export class RouteChecks {
 	constructor(
 		readonly auth: SimpleAuth,
 		readonly flow: RouteFlow
-	) {
-		checkers.set(auth, this)
-	}
+	) {}
 
 	/** The methods a path answers, for the Allow header of a 405; none for a 404. */
 	allowedMethods(path: string): string[] {
@@ -61,35 +58,25 @@ export class RouteChecks {
 		const { settings } = auth
 		const warnings: string[] = []
 		this.#routes.length = 0
-		for (const route of app.routes) {
-			const detail = (route.hooks?.detail ?? {}) as Record<string, unknown>
-			if (detail.hide) continue
+		for (const entry of app.routes) {
+			if ((entry.hooks?.detail as { hide?: boolean } | undefined)?.hide) continue
 			// the CORS plugin answers every preflight before routing
-			if (settings.cors.enabled && route.method === 'OPTIONS') continue
-			this.#routes.push({ method: route.method, pattern: routePattern(route.path) })
-			const label = `${route.method} ${route.path}`
-			const pathProblem = auth.hooks.pathCheck?.(route.method, route.path)
+			if (settings.cors.enabled && entry.method === 'OPTIONS') continue
+			this.#routes.push({ method: entry.method, pattern: routePattern(entry.path) })
+			const label = `${entry.method} ${entry.path}`
+			const pathProblem = auth.hooks.pathCheck?.(entry.method, entry.path)
 			if (pathProblem) throw new ConfigError(pathProblem)
-			if (detail['x-authz'] === undefined) {
+			const route = declarationOf(entry, this.flow)
+			if (route === undefined) {
 				warnings.push(`route without authz, closed (403): ${label}`)
 				continue
 			}
-			const authn = (detail['x-authn'] as Scheme[] | undefined) ?? settings.authDefault
-			if (detail['x-authz'] === 'OPEN' && !authn.includes('none'))
+			const { authz, schemes } = route
+			if (authz.open && !schemes.includes('none'))
 				warnings.push(`OPEN route without the none scheme requires authentication: ${label}`)
-			// a route authorized at once was chosen from its own options: a guard or a group that
-			// adds authn or args to it would leave them unchecked (requests fail closed, with 500)
-			const declared = {
-				open: detail['x-authz'] === 'OPEN',
-				schemes: authn,
-				hasArgs: detail['x-args'] !== undefined
-			}
-			if (detail['x-immediate'] === true && !this.flow.immediate(declared))
-				throw new ConfigError(`${label}: declare authn and args on the route itself, with its authz`)
-			const groups = (detail['x-groups'] as string[] | undefined) ?? []
-			const oauthOnly = authn.length === 1 && authn[0] === 'oauth'
+			const oauthOnly = schemes.length === 1 && schemes[0] === 'oauth'
 			const { authzScopes } = settings
-			for (const group of groups) {
+			for (const group of authz.groups) {
 				if (oauthOnly && authzScopes.length > 0 && !authzScopes.includes(group))
 					throw new ConfigError(`${label}: unexpected scope "${group}", not in FSA_AUTHZ_SCOPES`)
 				if (!oauthOnly && !auth.hasCheckableGroup(group))
@@ -97,16 +84,13 @@ export class RouteChecks {
 						`${label}: "${group}" is an oauth scope: the route must use authn "oauth"`
 					)
 			}
-			const names = new Set([
-				...((detail['x-args'] as string[] | undefined) ?? []),
-				...[...route.path.matchAll(/:(\w+)/g)].map((match) => match[1])
-			])
-			for (const group of groups)
+			const names = route.names(entry.path)
+			for (const group of authz.groups)
 				if (names.has(group))
 					throw new ConfigError(
 						`${label}: authz names group "${group}", a route parameter: is the domain of an object permission misspelled?`
 					)
-			for (const variable of (detail['x-variables'] as string[] | undefined) ?? [])
+			for (const variable of route.variables)
 				if (!names.has(variable))
 					throw new ConfigError(
 						`${label}: object permission variable "${variable}" is neither a path parameter nor in args`

@@ -1,11 +1,9 @@
 /**
- * Per-request state: when the request started and its id, what the route declared (authz,
- * authn, args, realm), what the checks found (user, scheme, scopes), and what is worked out
+ * Per-request state: when the request started and its id, the route's declaration, what the checks found (user, scheme, scopes), and what is worked out
  * only when asked (the client's address, the merged request parameters).
  */
 import type { Scheme } from './config'
-import type { CompiledAuthz } from './authz'
-import type { CompiledArgs } from './params'
+import type { RouteDeclaration } from './http/declaration'
 import { ErrorResponse } from './errors'
 import { EMPTY_PARAMS, mergeParams, readBody, type RawBody, type RequestParams } from './request'
 import { clientInfo, socketAddress, type ClientInfo } from './client'
@@ -45,12 +43,8 @@ export class RequestState implements AuthnInput {
 	readonly start = performance.now()
 	/** The request's id, returned in X-Request-Id and logged. */
 	readonly id: string
-	authz: CompiledAuthz | undefined
-	authn: Scheme[] | undefined
-	args: CompiledArgs | undefined
-	realm: string | undefined
-	/** Whether the route is authorized by its own asynchronous hook (not at once). */
-	deferred = false
+	/** The declaration of the route that serves the request; undefined on an undeclared route. */
+	route: RouteDeclaration | undefined
 	user: string | null = null
 	/** The Response the framework made of the handler's value, when it made one. */
 	mapped: Response | undefined
