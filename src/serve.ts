@@ -39,8 +39,8 @@ export function listenProblem(error: unknown, hostname: string, port: number): L
 }
 
 const ADMIN_OUTCOMES = {
-	created: 'admin user acme created (ACME_PASS)',
-	exists: 'admin user acme already exists, left unchanged (ACME_PASS not used)'
+	created: 'acme admin: user acme created from ACME_PASS',
+	exists: 'acme admin: user acme already exists, left unchanged (ACME_PASS not used)'
 }
 
 export async function serve(options: ServeOptions): Promise<void> {
@@ -50,7 +50,7 @@ export async function serve(options: ServeOptions): Promise<void> {
 		adminPassword: options.adminPassword,
 		poolSize: options.poolSize
 	})
-	if (admin) console.log(`acme: ${ADMIN_OUTCOMES[admin]}`)
+	if (admin) console.log(ADMIN_OUTCOMES[admin])
 	const log = stdoutLog(auth.settings.mode === 'prod')
 	auth.requestLog(log.write)
 	const { port, hostname } = options

@@ -322,14 +322,14 @@ describe('ACME_PASS', () => {
 		const first = await binary.start({ config: CONFIG, db, pass })
 		expect((await http('GET', `${first.base}/hello-me`, { basic: `acme:${pass}` })).status).toBe(200)
 		const created = await first.stop()
-		expect(created.stdout).toContain('acme: admin user acme created (ACME_PASS)\n')
+		expect(created.stdout).toContain('acme admin: user acme created from ACME_PASS\n')
 
 		const again = await binary.start({ config: CONFIG, db, pass: 'Other-Pass1' })
 		// the password is not changed by a second start with another one
 		expect((await http('GET', `${again.base}/hello-me`, { basic: `acme:${pass}` })).status).toBe(200)
 		const kept = await again.stop()
 		expect(kept.stdout).toContain(
-			'acme: admin user acme already exists, left unchanged (ACME_PASS not used)\n'
+			'acme admin: user acme already exists, left unchanged (ACME_PASS not used)\n'
 		)
 		for (const output of [created, kept]) {
 			expect(output.stdout + output.stderr).not.toContain(pass)
@@ -337,7 +337,7 @@ describe('ACME_PASS', () => {
 		}
 
 		const none = await binary.start({ config: CONFIG, db })
-		expect((await none.stop()).stdout).not.toContain('admin user')
+		expect((await none.stop()).stdout).not.toContain('acme admin')
 	})
 
 	test('a password the rules refuse stops the service with one line', async () => {
