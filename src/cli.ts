@@ -5,7 +5,8 @@
 import { parseArgs } from 'node:util'
 import { ConfigError, ErrorResponse, SimpleAuth, loadConfigFile, type RawConfig } from './auth'
 import { DEFAULT_CONFIG, openAcme } from './acme'
-import { serve } from './serve'
+import { ListenError, serve } from './serve'
+import { StoreError } from './acme/connect'
 import { version } from '../package.json'
 
 const COMMON = `  --config FILE       TOML configuration of FSA_* directives (env ACME_CONFIG)
@@ -84,43 +85,89 @@ class CliError extends Error {
 	}
 }
 
-const usage = (message: string): never => {
-	throw new CliError(message, 2)
+/** A usage error: the message, then the usage of the command. */
+const usage = (message: string, command = 'main'): never => {
+	throw new CliError(`${message}\n${HELP[command]}`, 2)
 }
 
 type Values = Record<string, string | boolean | undefined>
 
-function parse(argv: string[]): { values: Values; positionals: string[] } {
-	try {
-		return parseArgs({
-			args: argv,
-			options: {
-				port: { type: 'string' },
-				host: { type: 'string' },
-				config: { type: 'string' },
-				db: { type: 'string' },
-				transport: { type: 'string' },
-				email: { type: 'string' },
-				admin: { type: 'boolean' },
-				delay: { type: 'string' },
-				help: { type: 'boolean', short: 'h' },
-				version: { type: 'boolean', short: 'v' }
-			},
-			strict: true,
-			allowPositionals: true
-		})
-	} catch (error) {
-		return usage(`${(error as Error).message}\n${HELP.main}`)
+const OPTIONS = {
+	port: { type: 'string' },
+	host: { type: 'string' },
+	config: { type: 'string' },
+	db: { type: 'string' },
+	transport: { type: 'string' },
+	email: { type: 'string' },
+	admin: { type: 'boolean' },
+	delay: { type: 'string' },
+	help: { type: 'boolean', short: 'h' },
+	version: { type: 'boolean', short: 'v' }
+} as const
+
+type OptionName = keyof typeof OPTIONS
+
+/** The options of each command, besides --config, --db, --help and --version. */
+const COMMAND_OPTIONS: Record<string, readonly OptionName[]> = {
+	serve: ['port', 'host', 'transport'],
+	user: ['email', 'admin'],
+	token: ['delay'],
+	config: []
+}
+const COMMON_OPTIONS: readonly OptionName[] = ['config', 'db', 'help', 'version']
+
+/** Option spellings, so that `--email --admin` is a missing value and not an email. */
+const OPTION_WORDS = new Set(
+	Object.entries(OPTIONS).flatMap(([name, option]) => [
+		`--${name}`,
+		...('short' in option ? [`-${option.short}`] : [])
+	])
+)
+
+/**
+ * The command, its options and positional arguments. `--opt value` and `--opt=value` are the
+ * same; an unknown option, an option of another command, a missing value or a value given to a
+ * flag is a usage error that names it and shows the usage of the command.
+ */
+function parse(argv: string[]): { command: string; named: boolean; values: Values; positionals: string[] } {
+	const { tokens } = parseArgs({
+		args: argv,
+		options: OPTIONS,
+		strict: false,
+		allowPositionals: true,
+		tokens: true
+	})
+	const positionals = tokens.flatMap((token) => (token.kind === 'positional' ? [token.value] : []))
+	const first = positionals[0]
+	if (first !== undefined && !(first in COMMANDS)) usage(`unknown command: ${first}`)
+	const command = first ?? 'serve'
+	const allowed = [...COMMON_OPTIONS, ...COMMAND_OPTIONS[command]]
+	const values: Values = {}
+	for (const token of tokens) {
+		if (token.kind !== 'option') continue
+		const name = token.name as OptionName
+		if (!(name in OPTIONS)) usage(`unknown option: ${token.rawName}`, command)
+		if (!allowed.includes(name)) usage(`${token.rawName} is not an option of acme ${command}`, command)
+		if (OPTIONS[name].type === 'boolean') {
+			if (token.value !== undefined) usage(`${token.rawName} takes no value`, command)
+			values[name] = true
+		} else {
+			const value = token.value
+			if (value === undefined || value === '' || (!token.inlineValue && OPTION_WORDS.has(value)))
+				usage(`${token.rawName} needs a value`, command)
+			values[name] = value
+		}
 	}
+	return { command, named: first !== undefined, values, positionals: positionals.slice(1) }
 }
 
 async function readConfig(values: Values, file?: string): Promise<RawConfig | undefined> {
-	const path = file ?? (values.config as string | undefined) ?? process.env.ACME_CONFIG
+	const path = file ?? (values.config as string | undefined) ?? (process.env.ACME_CONFIG || undefined)
 	return path ? loadConfigFile(path) : undefined
 }
 
 function dbPath(values: Values): string {
-	return (values.db as string | undefined) ?? process.env.ACME_DB ?? 'acme.db'
+	return (values.db as string | undefined) ?? (process.env.ACME_DB || 'acme.db')
 }
 
 /** One line of stdin, without its end of line. */
@@ -130,8 +177,13 @@ async function readPassword(): Promise<string> {
 	return line
 }
 
-async function withAcme<T>(values: Values, work: (acme: Awaited<ReturnType<typeof openAcme>>) => Promise<T>) {
-	const acme = await openAcme({ config: await readConfig(values), db: dbPath(values) })
+/** Run `work` on the service's data; only `user add` may create the database file. */
+async function withAcme<T>(
+	values: Values,
+	work: (acme: Awaited<ReturnType<typeof openAcme>>) => Promise<T>,
+	{ create = false } = {}
+) {
+	const acme = await openAcme({ config: await readConfig(values), db: dbPath(values), mustExist: !create })
 	try {
 		return await work(acme)
 	} finally {
@@ -139,85 +191,101 @@ async function withAcme<T>(values: Values, work: (acme: Awaited<ReturnType<typeo
 	}
 }
 
-function expectArgs(args: string[], count: number, help: string): void {
-	if (args.length !== count) usage(`wrong number of arguments\n${HELP[help]}`)
+/** Check the positional arguments of `command` against their names; usage error naming the first wrong one. */
+function expectArgs(args: string[], names: string[], command: string, help: string): void {
+	if (args.length < names.length) usage(`${command} needs ${names[args.length]}`, help)
+	if (args.length > names.length) usage(`unexpected argument: ${args[names.length]}`, help)
+}
+
+const USER_ARGS: Record<string, string[]> = {
+	add: ['LOGIN'],
+	list: [],
+	passwd: ['LOGIN'],
+	delete: ['LOGIN'],
+	admin: ['LOGIN', 'on|off']
 }
 
 async function userCommand(values: Values, [action, ...args]: string[]): Promise<void> {
+	if (action === undefined || !(action in USER_ARGS))
+		usage(action === undefined ? 'user needs a command' : `unknown user command: ${action}`, 'user')
+	expectArgs(args, USER_ARGS[action], `user ${action}`, 'user')
 	const [login, flag] = args
-	await withAcme(values, async ({ auth, store }) => {
-		switch (action) {
-			case 'add': {
-				expectArgs(args, 1, 'user')
-				const email = values.email as string | undefined
-				if (!email) return usage('user add requires --email EMAIL')
-				await store.addUser(
-					login,
-					await auth.hashPassword(await readPassword()),
-					email,
-					values.admin === true
-				)
-				return console.log(`user added: ${login}`)
+	const email = values.email as string | undefined
+	if (action === 'add' && email === undefined) usage('user add needs --email EMAIL', 'user')
+	if (action !== 'add' && (email !== undefined || values.admin))
+		usage(`--email and --admin are options of user add only`, 'user')
+	if (action === 'admin' && flag !== 'on' && flag !== 'off')
+		usage(`user admin LOGIN takes on or off (got "${flag}")`, 'user')
+	await withAcme(
+		values,
+		async ({ auth, store }) => {
+			switch (action) {
+				case 'add':
+					await store.addUser(
+						login,
+						await auth.hashPassword(await readPassword()),
+						email!,
+						values.admin === true
+					)
+					return console.log(`user added: ${login}`)
+				case 'list':
+					for (const user of await store.listUsers())
+						console.log(`${user.login}\t${user.email}\t${user.admin ? 'admin' : '-'}`)
+					return
+				case 'passwd':
+					await store.setPassword(login, await auth.hashPassword(await readPassword()))
+					return console.log(`password changed: ${login}`)
+				case 'delete':
+					await store.deleteUser(login)
+					// with a shared cache (Redis), running instances refuse the user's tokens at once
+					await auth.revokeUser(login)
+					return console.log(`user deleted: ${login}`)
+				case 'admin':
+					await store.setAdmin(login, flag === 'on')
+					return console.log(`admin ${flag}: ${login}`)
 			}
-			case 'list':
-				expectArgs(args, 0, 'user')
-				for (const user of await store.listUsers())
-					console.log(`${user.login}\t${user.email}\t${user.admin ? 'admin' : '-'}`)
-				return
-			case 'passwd':
-				expectArgs(args, 1, 'user')
-				await store.setPassword(login, await auth.hashPassword(await readPassword()))
-				return console.log(`password changed: ${login}`)
-			case 'delete':
-				expectArgs(args, 1, 'user')
-				await store.deleteUser(login)
-				// with a shared cache (Redis), running instances refuse the user's tokens at once
-				await auth.revokeUser(login)
-				return console.log(`user deleted: ${login}`)
-			case 'admin':
-				expectArgs(args, 2, 'user')
-				if (flag !== 'on' && flag !== 'off') usage(`user admin LOGIN takes on or off (got "${flag}")`)
-				await store.setAdmin(login, flag === 'on')
-				return console.log(`admin ${flag}: ${login}`)
-			default:
-				usage(`unknown user command: ${action ?? '(none)'}\n${HELP.user}`)
-		}
-	})
+		},
+		{ create: action === 'add' }
+	)
 }
 
 async function tokenCommand(values: Values, [action, ...args]: string[]): Promise<void> {
-	if (action !== 'create') usage(`unknown token command: ${action ?? '(none)'}\n${HELP.token}`)
-	expectArgs(args, 1, 'token')
+	if (action !== 'create')
+		usage(action === undefined ? 'token needs a command' : `unknown token command: ${action}`, 'token')
+	expectArgs(args, ['LOGIN'], 'token create', 'token')
 	const [login] = args
 	const delayText = values.delay as string | undefined
 	const delayMinutes = delayText === undefined ? undefined : Number(delayText)
-	if (delayMinutes !== undefined && !(delayMinutes > 0))
-		usage(`--delay must be a positive number of minutes (got "${delayText}")`)
+	if (delayMinutes !== undefined && !(delayMinutes > 0 && Number.isFinite(delayMinutes)))
+		usage(`--delay must be a positive number of minutes (got "${delayText}")`, 'token')
 	await withAcme(values, async ({ auth, store }) => {
 		if (!(await store.userExists(login))) throw new CliError(`no such user: ${login}`, 1)
 		console.log(await auth.createToken(login, { delayMinutes }))
 	})
 }
 
-async function configCommand(values: Values, [action, file, ...rest]: string[]): Promise<void> {
-	if (action !== 'check') usage(`unknown config command: ${action ?? '(none)'}\n${HELP.config}`)
-	if (rest.length > 0) usage(`config check takes at most one file\n${HELP.config}`)
-	const path = file ?? (values.config as string | undefined) ?? process.env.ACME_CONFIG
+async function configCommand(values: Values, [action, ...args]: string[]): Promise<void> {
+	if (action !== 'check')
+		usage(action === undefined ? 'config needs a command' : `unknown config command: ${action}`, 'config')
+	if (args.length > 1) usage(`unexpected argument: ${args[1]}`, 'config')
+	const [file] = args
+	const path = file ?? (values.config as string | undefined) ?? (process.env.ACME_CONFIG || undefined)
 	new SimpleAuth({ name: 'acme', config: (await readConfig(values, file)) ?? DEFAULT_CONFIG })
 	console.log(`configuration ok: ${path ?? '(built-in)'}`)
 }
 
 async function serveCommand(values: Values, positionals: string[]): Promise<void> {
-	if (positionals.length > 0) usage(`unexpected argument: ${positionals[0]}\n${HELP.serve}`)
-	const portText = (values.port as string | undefined) ?? process.env.PORT ?? '5000'
+	if (positionals.length > 0) usage(`unexpected argument: ${positionals[0]}`, 'serve')
+	const portText = (values.port as string | undefined) ?? (process.env.PORT || '5000')
 	const port = Number(portText)
-	if (!/^\d+$/.test(portText) || port > 65535) usage(`invalid port: ${portText}`)
+	if (!/^\d+$/.test(portText) || port > 65535)
+		usage(`--port must be a number from 0 to 65535 (got "${portText}")`, 'serve')
 	const transport = (values.transport as string | undefined) ?? 'bun'
 	if (transport !== 'bun' && transport !== 'node')
-		usage(`--transport must be bun or node (got "${transport}")`)
+		usage(`--transport must be bun or node (got "${transport}")`, 'serve')
 	const poolText = process.env.ACME_DB_POOL ?? '10'
 	if (!/^[1-9]\d{0,3}$/.test(poolText))
-		usage(`ACME_DB_POOL must be a number of connections (got "${poolText}")`)
+		usage(`ACME_DB_POOL must be a number of connections (got "${poolText}")`, 'serve')
 	await serve({
 		poolSize: Number(poolText),
 		port,
@@ -239,34 +307,29 @@ const COMMANDS: Record<string, (values: Values, positionals: string[]) => Promis
 /** Run the command line; resolves to the exit code (serve keeps running). */
 export async function run(argv: string[]): Promise<number> {
 	try {
-		const { values, positionals } = parse(argv)
-		const [first, ...rest] = positionals
-		const name =
-			first !== undefined && first in COMMANDS ? first : first === undefined ? 'serve' : undefined
-		if (name === undefined) usage(`unknown command: ${first}\n${HELP.main}`)
+		const { command, named, values, positionals } = parse(argv)
 		if (values.version) {
 			console.log(version)
 			return 0
 		}
 		if (values.help) {
-			console.log(first === undefined ? HELP.main : HELP[name!])
+			console.log(named ? HELP[command] : HELP.main)
 			return 0
 		}
-		await COMMANDS[name!](values, first === undefined ? [] : rest)
+		await COMMANDS[command](values, positionals)
 		return 0
 	} catch (error) {
-		if (error instanceof CliError) {
-			console.error(`acme: ${error.message}`)
-			return error.code
-		}
-		if (error instanceof ConfigError) {
-			console.error(`acme: configuration error: ${error.message}`)
-			return 1
-		}
-		if (error instanceof ErrorResponse) {
-			console.error(`acme: ${error.message}`)
-			return 1
-		}
-		throw error
+		console.error(`acme: ${failureLine(error)}`)
+		return error instanceof CliError ? error.code : 1
 	}
+}
+
+/** What to tell the operator about a failure: one line (a usage error adds the usage). */
+function failureLine(error: unknown): string {
+	if (error instanceof ConfigError) return `configuration error: ${error.message}`
+	if (error instanceof CliError || error instanceof ErrorResponse) return error.message
+	if (error instanceof StoreError || error instanceof ListenError) return error.message
+	// anything else is a bug, still told in one line: the message, not a stack trace
+	const message = error instanceof Error ? error.message : String(error)
+	return `unexpected error: ${message.split('\n', 1)[0]}`
 }

@@ -324,6 +324,40 @@ describe('loadConfigFile', () => {
 		expect((error as Error).message).toContain(path)
 	})
 
+	it.each([
+		['FSA_AUTH = "basic"\nFSA_MODE = \n', 2, 10, "Missing value after '='"],
+		['FSA_AUTH = "basic"\n\n  FSA_REALM = "a" "b"\n', 3, 19, 'Expected a newline'],
+		['FSA_AUTH = [\n  "basic",\n  none\n]\n', 3, 6, 'Strings must be quoted'],
+		['FSA_AUTH = "basic"\r\nFSA_AUTH = "param"\r\n', 2, 18, "Cannot redefine key 'FSA_AUTH'"],
+		['FSA_REALM = "acme\n', 1, 13, 'Unterminated string']
+	])('gives the line and column of a TOML syntax error (%j)', async (text, line, column, reason) => {
+		const path = join(dir, 'syntax.toml')
+		await Bun.write(path, text)
+		const error = await loadConfigFile(path).catch((caught: unknown) => caught)
+		expect(error).toBeInstanceOf(ConfigError)
+		expect((error as Error).message).toStartWith(`${path}:${line}:${column}: not valid TOML: ${reason}`)
+		expect((error as Error).message).not.toContain('\n')
+	})
+
+	it.each([
+		['fsa_auth = "basic"\n', 1, 'fsa_auth', 'FSA_AUTH'],
+		['FSA_AUTH = "basic"\n\n Fsa_Token_Delay = 5\n', 3, 'Fsa_Token_Delay', 'FSA_TOKEN_DELAY']
+	])('refuses a directive not in upper case, naming it (%j)', async (text, line, key, upper) => {
+		const path = join(dir, 'case.toml')
+		await Bun.write(path, text)
+		const error = await loadConfigFile(path).catch((caught: unknown) => caught)
+		expect(error).toBeInstanceOf(ConfigError)
+		expect((error as Error).message).toBe(
+			`${path}:${line}: ${key}: directive names are upper case: did you mean ${upper}?`
+		)
+	})
+
+	it('keeps other keys of any case for the application', async () => {
+		const path = join(dir, 'other.toml')
+		await Bun.write(path, 'FSA_AUTH = "basic"\nacme_db = "x"\nfsa = 1\n[table]\nfsa_key = 1\n')
+		expect(Object.keys(await loadConfigFile(path))).toEqual(['FSA_AUTH', 'acme_db', 'fsa', 'table'])
+	})
+
 	it('leaves type errors to parseSettings, which names the key', async () => {
 		const path = join(dir, 'typo.toml')
 		await Bun.write(path, 'FSA_AUTH = "basic"\nFSA_TOKEN_DELAY = "ten"\n')

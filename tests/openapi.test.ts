@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, test } from 'bun:test'
 import { createAcme, DEFAULT_CONFIG } from '../src/acme'
-import { openapiDocument, type OpenApiDocument, type RawConfig } from '../src/auth'
+import { checkRoutes, openapiDocument, type OpenApiDocument, type RawConfig } from '../src/auth'
 import { call, FAST_PASSWORDS } from './helpers'
 
 const SECRET = { FSA_TOKEN_SECRET: 'some-good-and-long-secret-for-token-signature' }
@@ -177,6 +177,23 @@ describe('GET /health', () => {
 		expect(response.status).toBe(200)
 		expect(response.json).toEqual({ status: 'ok' })
 		expect(response.headers.get('cache-control')).toBe('no-store')
+	})
+
+	test.each([
+		{ FSA_AUTH: ['basic'] },
+		{ FSA_AUTH: 'token', ...SECRET },
+		{ FSA_AUTH: ['token', 'basic'], FSA_AUTH_DEFAULT: 'basic', ...SECRET }
+	])('200 without credentials when FSA_AUTH lacks none (%j), as the docs', async (config) => {
+		const { app } = await acme(config)
+		expect(checkRoutes(app)).not.toContain(
+			'OPEN route without the none scheme requires authentication: GET /health'
+		)
+		for (const path of ['/health', '/openapi', '/openapi/json', '/openapi/assets/swagger-ui.css'])
+			expect((await call(app, 'GET', path)).status, path).toBe(200)
+		// the other open routes follow the configuration: without "none", credentials are needed
+		expect((await call(app, 'GET', '/hello')).status).toBe(401)
+		expect((await call(app, 'GET', '/hello-me')).status).toBe(401)
+		expect((await call(app, 'GET', '/hello-me', { basic: ['nobody', 'wrong'] })).status).toBe(401)
 	})
 
 	test('503 when the database fails', async () => {

@@ -2,7 +2,7 @@
  * The Acme service: its store, hooks and routes assembled under a configuration.
  */
 import { Elysia } from 'elysia'
-import { ConfigError, ErrorResponse, SimpleAuth, randomSecret, type RawConfig } from '../auth'
+import { ConfigError, ErrorResponse, SimpleAuth, parseSettings, randomSecret, type RawConfig } from '../auth'
 import { AcmeData } from './store'
 import { registerHooks } from './hooks'
 import { createRoutes } from './routes'
@@ -26,6 +26,29 @@ export interface AcmeOptions {
 	poolSize?: number
 	/** Password of the admin user `acme`, created when absent. */
 	adminPassword?: string
+	/** Refuse a SQLite file that does not exist instead of creating it (commands that only read or change). */
+	mustExist?: boolean
+}
+
+/** What was done with `adminPassword`: the admin created, or found and left unchanged. */
+export type AdminOutcome = 'created' | 'exists' | undefined
+
+/**
+ * The configuration as given, with "none" enabled when FSA_AUTH lacks it, for the routes that
+ * are open whatever the configuration says (/health, the docs): the schemes routes try by
+ * default stay those configured. Returns whether the configuration itself enabled "none".
+ */
+function withOpenRoutes(config: RawConfig): { config: RawConfig; anonymous: boolean } {
+	const settings = parseSettings(config)
+	if (settings.auth.includes('none')) return { config, anonymous: true }
+	return {
+		config: {
+			...config,
+			FSA_AUTH: [...settings.auth, 'none'],
+			FSA_AUTH_DEFAULT: config.FSA_AUTH_DEFAULT ?? settings.authDefault
+		},
+		anonymous: false
+	}
 }
 
 /**
@@ -33,13 +56,18 @@ export interface AcmeOptions {
  * and the command line share.
  */
 export async function openAcme(options: AcmeOptions = {}) {
-	const store = await AcmeData.open(options.db ?? ':memory:', { poolSize: options.poolSize })
+	const store = await AcmeData.open(options.db ?? ':memory:', {
+		poolSize: options.poolSize,
+		mustExist: options.mustExist
+	})
 	try {
-		const config = { ...(options.config ?? DEFAULT_CONFIG) }
+		const { config, anonymous } = withOpenRoutes({ ...(options.config ?? DEFAULT_CONFIG) })
 		// tokens survive a restart: without a configured secret, keep one in the database
 		if (config.FSA_TOKEN_SECRET === undefined)
 			config.FSA_TOKEN_SECRET = await store.initSetting('token_secret', randomSecret())
 		const auth = registerHooks(new SimpleAuth({ name: 'acme', config }), store)
+		let admin: AdminOutcome
+		if (options.adminPassword !== undefined) admin = 'exists'
 		if (options.adminPassword !== undefined && !(await store.userExists('acme'))) {
 			let hash: string
 			try {
@@ -50,12 +78,13 @@ export async function openAcme(options: AcmeOptions = {}) {
 			}
 			try {
 				await store.addUser('acme', hash, 'acme@acme.org', true)
+				admin = 'created'
 			} catch (error) {
 				// another instance starting at the same time created it first
 				if (!(error instanceof ErrorResponse && error.status === 409)) throw error
 			}
 		}
-		return { auth, store }
+		return { auth, store, admin, anonymous }
 	} catch (error) {
 		await store.close()
 		throw error
@@ -64,7 +93,7 @@ export async function openAcme(options: AcmeOptions = {}) {
 
 /** The Acme service: store, framework and routes. */
 export async function createAcme(options: AcmeOptions = {}) {
-	const { auth, store } = await openAcme(options)
-	const app = new Elysia().use(createRoutes(auth, store))
-	return { app, auth, store }
+	const { auth, store, admin, anonymous } = await openAcme(options)
+	const app = new Elysia().use(createRoutes(auth, store, { anonymous }))
+	return { app, auth, store, admin }
 }

@@ -30,7 +30,15 @@ function daysSince(born: string, now = new Date()): number {
 	return Math.floor((today - Date.parse(`${born}T00:00:00Z`)) / DAY_MS)
 }
 
-export function createRoutes(auth: SimpleAuth, store: AcmeData) {
+/**
+ * `anonymous`: whether the configuration enabled "none" itself (Acme adds it otherwise, for the
+ * routes that are open whatever the configuration says).
+ */
+export function createRoutes(
+	auth: SimpleAuth,
+	store: AcmeData,
+	{ anonymous = auth.settings.auth.includes('none') }: { anonymous?: boolean } = {}
+) {
 	const { auth: enabled, authDefault } = auth.settings
 	/** The schemes among those a route prefers that the configuration enables (else the default). */
 	const prefer = (...schemes: BuiltinScheme[]): { authn?: BuiltinScheme[] } => {
@@ -41,8 +49,10 @@ export function createRoutes(auth: SimpleAuth, store: AcmeData) {
 	// a new object for each route, since Elysia writes the route's details into its options
 	const open = () => ({
 		authz: 'OPEN' as const,
-		...(authDefault.includes('none') ? {} : prefer('none'))
+		...(authDefault.includes('none') || !anonymous ? {} : prefer('none'))
 	})
+	// open whatever FSA_AUTH says: monitoring and the docs need no credentials
+	const alwaysOpen = () => ({ authz: 'OPEN' as const, authn: ['none' as const] })
 
 	// token routes exist only when this service can create tokens (not with FSA_TOKEN_TYPE none)
 	const tokenRoutes = new Elysia({ name: 'acme-token-routes' }).use(simpleAuth(auth))
@@ -74,7 +84,7 @@ export function createRoutes(auth: SimpleAuth, store: AcmeData) {
 	const routes = new Elysia({ name: 'acme-routes' }).use(simpleAuth(auth))
 	let document: OpenApiDocument | undefined
 	// the docs routes are hidden from the document they serve
-	const docs = () => ({ ...open(), detail: { hide: true } })
+	const docs = () => ({ ...alwaysOpen(), detail: { hide: true } })
 
 	routes
 		.get(
@@ -114,7 +124,7 @@ export function createRoutes(auth: SimpleAuth, store: AcmeData) {
 					return { status: 'unavailable' }
 				}
 			},
-			{ ...open(), detail: { summary: 'the service is up and its database answers' } }
+			{ ...alwaysOpen(), detail: { summary: 'the service is up and its database answers' } }
 		)
 		.get('/hello', () => ({ msg: 'hello', version }), open())
 		.get('/hello-me', ({ user }) => ({ msg: 'hello', user }), { authz: 'AUTH' })

@@ -3,7 +3,8 @@
  * ownership are enforced by the database; its errors become 409 and 404.
  */
 import { err } from '../auth'
-import { PostgresDriver, SqliteDriver, type SqlDriver } from './sql'
+import type { SqlDriver } from './sql'
+import { openDriver, type OpenOptions } from './connect'
 
 export const LOGIN_PATTERN = /^[a-z][a-z0-9]+$/
 
@@ -69,18 +70,10 @@ export class AcmeData {
 
 	/**
 	 * Open a store: a `postgres://` (or `postgresql://`) URL, or a SQLite file, `:memory:` allowed.
-	 * The schema is created or migrated at once.
+	 * The schema is created or migrated at once; a database that cannot be used is a StoreError.
 	 */
-	static async open(location = ':memory:', options: { poolSize?: number } = {}): Promise<AcmeData> {
-		const postgres = /^postgres(ql)?:\/\//.test(location)
-		const driver = postgres ? new PostgresDriver(location, options.poolSize) : new SqliteDriver(location)
-		try {
-			await driver.migrate(MIGRATIONS[driver.dialect])
-		} catch (error) {
-			await driver.close()
-			throw error
-		}
-		return new AcmeData(driver)
+	static async open(location = ':memory:', options: OpenOptions = {}): Promise<AcmeData> {
+		return new AcmeData(await openDriver(location, MIGRATIONS, options))
 	}
 
 	close(): Promise<void> {

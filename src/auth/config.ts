@@ -10,6 +10,7 @@ import type { ThrottleSettings } from './throttle'
 import { DIRECTIVES, type Directive } from './directives'
 import { isIP } from 'node:net'
 import { randomSecret } from './secrets'
+import { checkDirectiveCase, parseTomlFile } from './toml'
 
 export { DIRECTIVES, type DirectiveName } from './directives'
 
@@ -428,9 +429,8 @@ export function parseSettings(raw: RawConfig, name = 'app', customSchemes: reado
 export async function loadConfigFile(path: string): Promise<RawConfig> {
 	const file = Bun.file(path)
 	if (!(await file.exists())) throw new ConfigError(`configuration file not found: ${path}`)
-	try {
-		return Bun.TOML.parse(await file.text()) as RawConfig
-	} catch (error) {
-		throw new ConfigError(`configuration file ${path} is not valid TOML: ${(error as Error).message}`)
-	}
+	const text = await file.text()
+	const config = parseTomlFile(text, path)
+	checkDirectiveCase(config, text, path)
+	return config as RawConfig
 }
