@@ -4,13 +4,21 @@
  * user when run as root), stopped at the end. Where they cannot be installed, the starters return
  * undefined and callers skip with a visible message.
  */
-import { mkdtempSync, readdirSync, rmSync, chownSync, existsSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, chownSync, existsSync } from 'node:fs'
 import { tmpdir, userInfo } from 'node:os'
 import { join } from 'node:path'
 
 export interface Service {
 	url: string
 	stop(): Promise<void>
+	/** Kill the server abruptly (as a crash would), keeping its data and port for `restart`. */
+	kill(): Promise<void>
+	/** Start the killed server again on the same port, and wait until it answers. */
+	restart(): Promise<void>
+	/** Freeze the server (SIGSTOP): connections stay open, nothing answers. */
+	pause(): void
+	/** Unfreeze a paused server. */
+	resume(): void
 }
 
 const installs = new Map<string, Promise<boolean>>()
@@ -61,38 +69,53 @@ export async function startRedis(): Promise<Service | undefined> {
 	const binary = Bun.which('redis-server')!
 	const dir = mkdtempSync(join(tmpdir(), 'acme-redis-'))
 	const port = await freePort()
-	const child = Bun.spawn(
-		[
-			binary,
-			'--port',
-			String(port),
-			'--bind',
-			'127.0.0.1',
-			'--save',
-			'',
-			'--appendonly',
-			'no',
-			'--dir',
-			dir
-		],
-		{ stdout: 'ignore', stderr: 'inherit' }
-	)
+	const spawn = () =>
+		Bun.spawn(
+			[
+				binary,
+				'--port',
+				String(port),
+				'--bind',
+				'127.0.0.1',
+				'--save',
+				'',
+				'--appendonly',
+				'no',
+				'--dir',
+				dir
+			],
+			{ stdout: 'ignore', stderr: 'inherit' }
+		)
+	let child = spawn()
 	const url = `redis://127.0.0.1:${port}`
-	await waitFor(async () => {
-		const client = new Bun.RedisClient(url)
-		try {
-			return (await client.send('PING', [])) === 'PONG'
-		} finally {
-			client.close()
-		}
-	}, 'redis-server')
+	const ready = () =>
+		waitFor(async () => {
+			const client = new Bun.RedisClient(url)
+			try {
+				return (await client.send('PING', [])) === 'PONG'
+			} finally {
+				client.close()
+			}
+		}, 'redis-server')
+	await ready()
 	return {
 		url,
 		async stop() {
+			child.kill('SIGCONT')
 			child.kill()
 			await child.exited
 			rmSync(dir, { recursive: true, force: true })
-		}
+		},
+		async kill() {
+			child.kill('SIGKILL')
+			await child.exited
+		},
+		async restart() {
+			child = spawn()
+			await ready()
+		},
+		pause: () => child.kill('SIGSTOP'),
+		resume: () => child.kill('SIGCONT')
 	}
 }
 
@@ -132,46 +155,79 @@ export async function startPostgres(): Promise<Service | undefined> {
 	)
 	if (init.exitCode !== 0) throw new Error(`initdb failed: ${init.stderr.toString()}`)
 	const port = await freePort()
-	const server = Bun.spawn(
-		run([
-			join(bin, 'postgres'),
-			'-D',
-			data,
-			'-p',
-			String(port),
-			'-k',
-			dir,
-			'-c',
-			'listen_addresses=127.0.0.1',
-			'-c',
-			'fsync=off'
-		]),
-		{ stdout: 'ignore', stderr: 'ignore' }
-	)
+	const spawn = () =>
+		Bun.spawn(
+			run([
+				join(bin, 'postgres'),
+				'-D',
+				data,
+				'-p',
+				String(port),
+				'-k',
+				dir,
+				'-c',
+				'listen_addresses=127.0.0.1',
+				'-c',
+				'fsync=off'
+			]),
+			{ stdout: 'ignore', stderr: 'ignore' }
+		)
+	let server = spawn()
 	const admin = `postgres://acme@127.0.0.1:${port}/postgres`
-	await waitFor(async () => {
-		const sql = new Bun.SQL(admin)
-		try {
-			await sql`SELECT 1`
-			return true
-		} finally {
-			await sql.close()
-		}
-	}, 'postgres')
+	const ready = () =>
+		waitFor(async () => {
+			const sql = new Bun.SQL(admin)
+			try {
+				await sql`SELECT 1`
+				return true
+			} finally {
+				await sql.close()
+			}
+		}, 'postgres')
+	await ready()
 	const sql = new Bun.SQL(admin)
 	await sql`CREATE DATABASE acme`
 	await sql.close()
+	const pgCtl = (mode: 'fast' | 'immediate') =>
+		// runuser does not relay signals: ask pg_ctl
+		Bun.spawnSync(run([join(bin, 'pg_ctl'), '-D', data, '-m', mode, '-w', 'stop']), {
+			stdout: 'ignore',
+			stderr: 'ignore'
+		})
+	/** The postmaster and its children (backends, background workers). */
+	const processes = (): number[] => {
+		const postmaster = Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0])
+		const children = Bun.spawnSync(['pgrep', '-P', String(postmaster)]).stdout.toString()
+		return [postmaster, ...children.split('\n').filter(Boolean).map(Number)]
+	}
+	const signal = (name: NodeJS.Signals) => {
+		for (const pid of processes())
+			try {
+				process.kill(pid, name)
+			} catch {
+				// already gone
+			}
+	}
 	return {
 		url: `postgres://acme@127.0.0.1:${port}/acme`,
 		async stop() {
-			// runuser does not relay signals: ask pg_ctl for a fast shutdown
-			Bun.spawnSync(run([join(bin, 'pg_ctl'), '-D', data, '-m', 'fast', '-w', 'stop']), {
-				stdout: 'ignore',
-				stderr: 'ignore'
-			})
+			if (existsSync(join(data, 'postmaster.pid'))) signal('SIGCONT') // a paused server stops too
+			pgCtl('fast')
 			server.kill('SIGKILL')
 			await server.exited
 			rmSync(dir, { recursive: true, force: true })
-		}
+		},
+		async kill() {
+			// a crash: no checkpoint, connections cut at once
+			pgCtl('immediate')
+			server.kill('SIGKILL')
+			await server.exited
+		},
+		async restart() {
+			server = spawn()
+			await ready()
+		},
+		pause: () => signal('SIGSTOP'),
+		resume: () => signal('SIGCONT')
 	}
 }

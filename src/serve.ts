@@ -51,6 +51,9 @@ export async function serve(options: ServeOptions): Promise<void> {
 		poolSize: options.poolSize
 	})
 	if (admin) console.log(ADMIN_OUTCOMES[admin])
+	// an unreachable Redis does not stop the start: the cache logs one line naming it, requests
+	// that need it answer 503 and /health names it until it answers (README, "Dependencies")
+	if (auth.settings.cache.kind === 'redis') await auth.cache.check().catch(() => undefined)
 	const log = stdoutLog(auth.settings.mode === 'prod')
 	auth.requestLog(log.write)
 	const { port, hostname } = options

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ensurePackage, startPostgres, startRedis, type Service } from '../scripts/services'
 import { Binary, http, toml, type Server } from './binary'
+import { requireServer } from './real-servers'
 
 const ADMIN = 'acme:Adm1n-Pass'
 let postgres: Service | undefined
@@ -21,12 +22,8 @@ let ready = false
 
 beforeAll(async () => {
 	;[postgres, redis] = await Promise.all([startPostgres(), startRedis()])
-	if (!postgres || !redis) {
-		console.warn(
-			'SKIPPED: the multi-instance tests need postgresql and redis-server (apt-get install ...)'
-		)
-		return
-	}
+	if (!requireServer('postgresql', postgres) || !requireServer('redis-server', redis)) return
+	if (!postgres || !redis) return // (narrows the types)
 	binary = new Binary('acme-multi-').build()
 	config = toml({
 		FSA_AUTH: ['token', 'basic', 'param', 'none'],

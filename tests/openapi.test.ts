@@ -175,7 +175,8 @@ describe('GET /health', () => {
 		const { app } = await acme()
 		const response = await call(app, 'GET', '/health')
 		expect(response.status).toBe(200)
-		expect(response.json).toEqual({ status: 'ok' })
+		// no cache field: the in-memory cache is no dependency
+		expect(response.json).toEqual({ status: 'ok', database: 'ok' })
 		expect(response.headers.get('cache-control')).toBe('no-store')
 	})
 
@@ -196,13 +197,24 @@ describe('GET /health', () => {
 		expect((await call(app, 'GET', '/hello-me', { basic: ['nobody', 'wrong'] })).status).toBe(401)
 	})
 
-	test('503 when the database fails', async () => {
+	test('503 naming the database when it fails', async () => {
 		const { app, store } = await acme()
 		store.ping = () => {
 			throw new Error('disk I/O error')
 		}
 		const response = await call(app, 'GET', '/health')
 		expect(response.status).toBe(503)
-		expect(response.json).toEqual({ status: 'unavailable' })
+		expect(response.json).toEqual({ status: 'unavailable', database: 'unavailable' })
+		expect(response.text).not.toContain('disk I/O error')
+	})
+
+	test('503 within 2 s when the database hangs', async () => {
+		const { app, store } = await acme()
+		store.ping = () => new Promise<void>(() => {})
+		const start = performance.now()
+		const response = await call(app, 'GET', '/health')
+		expect(performance.now() - start).toBeLessThan(2000)
+		expect(response.status).toBe(503)
+		expect(response.json).toEqual({ status: 'unavailable', database: 'unavailable' })
 	})
 })

@@ -6,15 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import { Elysia } from 'elysia'
 import { SimpleAuth, parseSettings, setClientAddress, simpleAuth } from '../src/auth'
 import { startRedis, type Service } from '../scripts/services'
+import { requireServer } from './real-servers'
 import { FAST_PASSWORDS, buildRequest, fastHash } from './helpers'
 
 let redis: Service | undefined
 let hash = ''
 
 beforeAll(async () => {
-	redis = await startRedis()
-	if (!redis)
-		console.warn('SKIPPED: redis-server is not installed and cannot be (apt-get install redis-server)')
+	redis = requireServer('redis-server', await startRedis())
 	hash = await fastHash('right')
 }, 600_000) // time to install redis-server where it is missing
 

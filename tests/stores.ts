@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startPostgres, type Service } from '../scripts/services'
+import { requireServer } from './real-servers'
 
 export interface TestStore {
 	readonly kind: 'sqlite' | 'postgres'
@@ -54,11 +55,7 @@ export function postgresStore(): TestStore {
 	return {
 		kind: 'postgres',
 		async setUp() {
-			server = await startPostgres()
-			if (!server)
-				console.warn(
-					'SKIPPED: PostgreSQL is not installed and cannot be (apt-get install postgresql)'
-				)
+			server = requireServer('postgresql', await startPostgres())
 			return server !== undefined
 		},
 		async tearDown() {

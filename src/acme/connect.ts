@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { SQL } from 'bun'
-import { PostgresDriver, SqliteDriver, type SqlDriver } from './sql'
+import { PostgresDriver, SqliteDriver, unreachable, type SqlDriver } from './sql'
 
 /** The database cannot be opened: the message is one line for the operator. */
 export class StoreError extends Error {
@@ -51,9 +51,6 @@ function postgresReason(error: unknown): string {
 	if (code === 'ERR_POSTGRES_CONNECTION_CLOSED') return 'connection closed'
 	return (error as Error).message
 }
-
-const unreachable = (error: unknown) =>
-	/^ERR_POSTGRES_CONNECTION_(REFUSED|TIMEOUT|CLOSED)$/.test(String((error as { code?: string }).code))
 
 /** Wait, a few seconds at most, for the server to answer; a server just starting gets the time to. */
 async function reachPostgres(location: Extract<Location, { engine: 'postgres' }>): Promise<void> {

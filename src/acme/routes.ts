@@ -12,11 +12,26 @@ import {
 	type SimpleAuth
 } from '../auth'
 import type { AcmeData } from './store'
+import { withDeadline } from './deadline'
 import { DOCS_ASSETS, DOCS_PATH, SPEC_PATH, docsPage } from './docs'
 import { version } from '../../package.json'
 
 const Someone = t.Object({ name: t.String(), born: t.String({ format: 'date' }) })
 const DAY_MS = 24 * 60 * 60 * 1000
+/** Longest wait of /health for one dependency: a load balancer's probe gets its answer within 2 s. */
+const HEALTH_TIMEOUT_MS = 1500
+
+type Health = 'ok' | 'unavailable'
+
+/** Whether a dependency answers its check within HEALTH_TIMEOUT_MS. */
+async function probe(check: () => Promise<void>): Promise<Health> {
+	try {
+		await withDeadline(Promise.resolve().then(check), HEALTH_TIMEOUT_MS)
+		return 'ok'
+	} catch {
+		return 'unavailable'
+	}
+}
 
 export function isPrime(n: number): boolean {
 	if (!Number.isInteger(n) || n < 2) return false
@@ -40,6 +55,7 @@ export function createRoutes(
 	{ anonymous = auth.settings.auth.includes('none') }: { anonymous?: boolean } = {}
 ) {
 	const { auth: enabled, authDefault } = auth.settings
+	const sharedCache = auth.settings.cache.kind === 'redis'
 	/** The schemes among those a route prefers that the configuration enables (else the default). */
 	const prefer = (...schemes: BuiltinScheme[]): { authn?: BuiltinScheme[] } => {
 		const chosen = schemes.filter((scheme) => enabled.includes(scheme))
@@ -116,15 +132,23 @@ export function createRoutes(
 			'/health',
 			async ({ set }) => {
 				set.headers['cache-control'] = 'no-store'
-				try {
-					await store.ping()
-					return { status: 'ok' }
-				} catch {
-					set.status = 503
-					return { status: 'unavailable' }
+				// every dependency at once: the answer takes the longest check, not their sum
+				const [database, cache] = await Promise.all([
+					probe(() => store.ping()),
+					sharedCache ? probe(() => auth.cache.check()) : undefined
+				])
+				const healthy = database === 'ok' && (cache ?? 'ok') === 'ok'
+				if (!healthy) set.status = 503
+				return {
+					status: healthy ? 'ok' : 'unavailable',
+					database,
+					...(cache === undefined ? {} : { cache })
 				}
 			},
-			{ ...alwaysOpen(), detail: { summary: 'the service is up and its database answers' } }
+			{
+				...alwaysOpen(),
+				detail: { summary: 'the service is up, and each dependency (database, Redis cache) answers' }
+			}
 		)
 		.get('/hello', () => ({ msg: 'hello', version }), open())
 		.get('/hello-me', ({ user }) => ({ msg: 'hello', user }), { authz: 'AUTH' })

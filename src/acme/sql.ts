@@ -5,6 +5,8 @@
  */
 import { Database, SQLiteError, type Statement } from 'bun:sqlite'
 import { SQL } from 'bun'
+import { ErrorResponse } from '../auth'
+import { DeadlineExceeded, withDeadline } from './deadline'
 
 export type Params = Record<string, string | number | null>
 export type Constraint = 'unique' | 'foreign' | undefined
@@ -114,14 +116,83 @@ export class SqliteDriver implements SqlDriver {
 	}
 }
 
-/** PostgreSQL through Bun's built-in client, with a pool of `max` connections. */
+/**
+ * How long a query may take before its request answers 503: Acme's queries take milliseconds,
+ * so only a server that hangs or cannot be reached reaches it.
+ */
+export const QUERY_TIMEOUT_MS = 1000
+
+/** host:port of a PostgreSQL URL, for the log (never its password). */
+function postgresAddress(url: string): string {
+	try {
+		const { hostname, port } = new URL(url)
+		return `${hostname}:${port || '5432'}`
+	} catch {
+		return 'the configured address'
+	}
+}
+
+/** Whether an error means the server is out of reach (rather than a query it refused). */
+export function unreachable(error: unknown): boolean {
+	if (error instanceof DeadlineExceeded) return true
+	const { code, errno } = error as { code?: unknown; errno?: unknown }
+	// Bun's own connection errors; SQLSTATE classes 08 (connection) and 57P (shutdown, starting)
+	if (typeof code === 'string' && /^ERR_POSTGRES_(CONNECTION_|IDLE_TIMEOUT|LIFETIME_TIMEOUT)/.test(code))
+		return true
+	return typeof errno === 'string' && (errno.startsWith('08') || errno.startsWith('57P'))
+}
+
+/**
+ * PostgreSQL through Bun's built-in client, with a pool of `max` connections. The pool reconnects
+ * by itself when the server comes back; meanwhile queries fail at once (connection refused) or
+ * after QUERY_TIMEOUT_MS (a server that hangs), as a 503, and the change of state is logged once
+ * each way on stderr.
+ */
 export class PostgresDriver implements SqlDriver {
 	readonly dialect = 'postgres'
 	readonly sql: SQL
+	/** host:port, for the log. */
+	readonly address: string
 	readonly #texts = new Map<string, { text: string; names: string[] }>()
+	#down = false
 
 	constructor(url: string, max = 10) {
-		this.sql = new SQL(url, { max })
+		// connectionTimeout is in seconds
+		this.sql = new SQL(url, { max, connectionTimeout: QUERY_TIMEOUT_MS / 1000 })
+		this.address = postgresAddress(url)
+	}
+
+	/** Run a query within QUERY_TIMEOUT_MS; a server out of reach becomes a 503. */
+	async #query(sql: string, params: Params): Promise<unknown> {
+		const { text, names } = this.#compile(sql)
+		const query = this.sql.unsafe(
+			text,
+			names.map((name) => params[name])
+		)
+		try {
+			const result = await withDeadline(query as Promise<unknown>, QUERY_TIMEOUT_MS)
+			this.#answered()
+			return result
+		} catch (error) {
+			if (!unreachable(error)) {
+				this.#answered()
+				throw error
+			}
+			if (error instanceof DeadlineExceeded) query.cancel()
+			if (!this.#down) {
+				this.#down = true
+				console.error(
+					`database: postgres at ${this.address} unavailable (${(error as Error).message}): requests that need it answer 503 until it answers`
+				)
+			}
+			throw new ErrorResponse('database unavailable', 503, { 'retry-after': '1' })
+		}
+	}
+
+	#answered(): void {
+		if (!this.#down) return
+		this.#down = false
+		console.error(`database: postgres at ${this.address} answers again`)
 	}
 
 	/** `$name` parameters become PostgreSQL's `$1`, `$2`... once per query text. */
@@ -139,13 +210,7 @@ export class PostgresDriver implements SqlDriver {
 	}
 
 	async all<T>(sql: string, params: Params = {}): Promise<T[]> {
-		const { text, names } = this.#compile(sql)
-		return [
-			...(await this.sql.unsafe(
-				text,
-				names.map((name) => params[name])
-			))
-		] as T[]
+		return [...((await this.#query(sql, params)) as T[])]
 	}
 
 	async one<T>(sql: string, params: Params = {}): Promise<T | undefined> {
@@ -153,12 +218,7 @@ export class PostgresDriver implements SqlDriver {
 	}
 
 	async run(sql: string, params: Params = {}): Promise<number> {
-		const { text, names } = this.#compile(sql)
-		const result = await this.sql.unsafe(
-			text,
-			names.map((name) => params[name])
-		)
-		return (result as unknown as { count: number }).count
+		return ((await this.#query(sql, params)) as { count: number }).count
 	}
 
 	constraint(error: unknown): Constraint {
