@@ -13,6 +13,7 @@ import {
 } from '../auth'
 import type { AcmeData } from './store'
 import { DOCS_ASSETS, DOCS_PATH, SPEC_PATH, docsPage } from './docs'
+import { isPrime } from './primes'
 import { version } from '../../package.json'
 
 const Someone = t.Object({ name: t.String(), born: t.String({ format: 'date' }) })
@@ -22,13 +23,6 @@ const DAY_MS = 24 * 60 * 60 * 1000
 function login(user: string | null): string {
 	if (user === null) throw new ErrorResponse('missing authentication', 401)
 	return user
-}
-
-export function isPrime(n: number): boolean {
-	if (!Number.isInteger(n) || n < 2) return false
-	if (n % 2 === 0) return n === 2
-	for (let divisor = 3; divisor * divisor <= n; divisor += 2) if (n % divisor === 0) return false
-	return true
 }
 
 function daysSince(born: string, now = new Date()): number {
