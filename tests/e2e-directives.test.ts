@@ -778,6 +778,8 @@ const BAD_VALUES: [name: string, value: unknown, others?: Record<string, unknown
 	['FSA_URL_NAME', 'next\n'],
 	['FSA_CORS_OPTS', { orign: 'https://app.example' }, { FSA_CORS: true }],
 	['FSA_MAX_BODY', 0],
+	['FSA_MAX_PARAMS', 0],
+	['FSA_MAX_DEPTH', 0],
 	['FSA_THROTTLE_WINDOW', 0],
 	['FSA_THROTTLE_LOGIN', 0],
 	['FSA_THROTTLE_ADDRESS', 0],
