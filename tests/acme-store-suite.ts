@@ -190,6 +190,40 @@ export function acmeStoreSuite(store: TestStore): void {
 			expect(await statusOf(() => db.setPassword('susie', 'x'))).toBe(404)
 		})
 
+		test('a login never gets a version it had before, whichever connection re-creates it', async () => {
+			// the command line and the service each hold their own connection to the same database
+			const path = await store.persistent()
+			const [cli, service] = [await AcmeData.open(path), await AcmeData.open(path)]
+			try {
+				const seen: unknown[] = []
+				await cli.addUser('susie', 'one', 'susie@acme.org', true)
+				seen.push(await service.userVersion('susie'))
+				await service.setPassword('susie', 'two')
+				seen.push(await cli.userVersion('susie'))
+				for (const [deleter, creator] of [
+					[cli, service],
+					[service, cli],
+					[cli, cli]
+				]) {
+					await deleter.deleteUser('susie')
+					await creator.addUser('susie', 'again', 'susie@acme.org', false)
+					seen.push(await deleter.userVersion('susie'), await creator.userVersion('susie'))
+				}
+				// each re-creation is seen alike by both connections, and is new
+				expect(seen.filter((_, index) => index >= 2 && index % 2 === 0)).toEqual(
+					seen.filter((_, index) => index >= 2 && index % 2 === 1)
+				)
+				expect(new Set(seen).size).toBe(5)
+				expect(seen.every((version) => typeof version === 'number')).toBe(true)
+				// increasing: no later version can meet an earlier one's cached facts
+				const numbers = [...new Set(seen)] as number[]
+				expect(numbers).toEqual([...numbers].sort((a, b) => a - b))
+			} finally {
+				await cli.close()
+				await service.close()
+			}
+		})
+
 		test('initSetting keeps the first value', async () => {
 			expect(await db.getSetting('token_secret')).toBeNull()
 			expect(await db.initSetting('token_secret', 'first')).toBe('first')

@@ -78,3 +78,33 @@ describe('SQLite user versions', () => {
 		}
 	})
 })
+
+describe('SQLite user versions, migrated', () => {
+	test('a database of per-user counters moves to one counter above every version it holds', async () => {
+		const dir = mkdtempSync(join(tmpdir(), 'acme-migrate-'))
+		try {
+			const file = join(dir, 'old.db')
+			// the schema before the counter: versions counted per user
+			const old = await AcmeData.open(file)
+			await old.addUser('susie', 'hash', 'susie@acme.org', false)
+			const { db } = old.driver as unknown as { db: import('bun:sqlite').Database }
+			db.run('DROP TABLE user_versions')
+			db.run("UPDATE users SET version = 2000000 WHERE login = 'susie'")
+			db.run('PRAGMA user_version = 2')
+			await old.close()
+
+			const store = await AcmeData.open(file)
+			try {
+				expect(store.userVersion('susie')).toBe(2000000)
+				await store.addUser('calvin', 'hash', 'calvin@acme.org', false)
+				await store.setPassword('susie', 'other')
+				expect(store.userVersion('calvin')).toBe(2000001)
+				expect(store.userVersion('susie')).toBe(2000002)
+			} finally {
+				await store.close()
+			}
+		} finally {
+			rmSync(dir, { recursive: true, force: true })
+		}
+	})
+})

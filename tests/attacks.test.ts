@@ -9,6 +9,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { createHmac, createSign, generateKeyPairSync } from 'node:crypto'
 import { join } from 'node:path'
+import { Database } from 'bun:sqlite'
 import { formatLimit, fsaSignature } from '../src/auth/tokens'
 import { Binary, type HttpOptions, type Server } from './binary'
 import { basicHeader } from './helpers'
@@ -167,18 +168,28 @@ describe('forged fsa tokens: 401', () => {
 	/** A token signed with the service's own secret: what only the service can make. */
 	const forge = (data: string, secret = SECRET) => `${data}:${fsaSignature(data, secret, 'blake2s256', 16)}`
 	const hello = (bearer: string) => send('GET', '/hello-me', { bearer })
+	/** Tokens are bound to their user's version: the service signs it with the data. */
+	let bobSecret: string
 
 	beforeAll(async () => {
 		token = (await send('GET', '/token', { basic: as('alice') })).json.token
 		tokens.push(token)
+		const db = new Database(join(binary.dir, 'attacks.db'), { readonly: true })
+		const { version } = db
+			.query<{ version: number }, []>("SELECT version FROM users WHERE login = 'bob'")
+			.get()!
+		db.close()
+		bobSecret = `${SECRET}:${version}`
 	})
 
 	test('the issued token works; a tampered signature, user, realm or limit is a 401', async () => {
 		// controls: the issued token, and one made with the real secret, which only the service has
 		expect((await hello(token)).json).toEqual({ msg: 'hello', user: 'alice' })
-		const made = forge(`acme:bob:${limit(600)}`)
+		const made = forge(`acme:bob:${limit(600)}`, bobSecret)
 		tokens.push(made)
 		expect((await hello(made)).json).toEqual({ msg: 'hello', user: 'bob' })
+		// signed with the real secret but not bound to bob's version: a token of a former bob
+		expect((await hello(forge(`acme:bob:${limit(600)}`))).status).toBe(401)
 		const [realm, user, until, signature] = token.split(':')
 		const flipped = signature.slice(0, -1) + (signature.at(-1) === '0' ? '1' : '0')
 		const later = String(Number(until.slice(0, 4)) + 1) + until.slice(4)
@@ -219,12 +230,15 @@ describe('forged fsa tokens: 401', () => {
 describe('JWT attacks (RFC 8725), on a binary with FSA_TOKEN_TYPE jwt', () => {
 	const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')
 	const now = () => Math.floor(Date.now() / 1000)
+	/** The version of acme tokens are bound to, read from an issued token. */
+	let version: string
 	const claims = (changes: Record<string, unknown> = {}) => {
 		const all: Record<string, unknown> = {
 			sub: 'acme',
 			aud: 'acme',
 			iss: ISSUER,
 			exp: now() + 600,
+			ver: version,
 			...changes
 		}
 		return Object.fromEntries(Object.entries(all).filter(([, value]) => value !== undefined))
@@ -245,7 +259,9 @@ describe('JWT attacks (RFC 8725), on a binary with FSA_TOKEN_TYPE jwt', () => {
 	let keyServer: ReturnType<typeof Bun.serve>
 	let keyUrl: string
 
-	beforeAll(() => {
+	beforeAll(async () => {
+		const issued: string = (await send('GET', '/token', { basic: as('acme') }, jwtAcme)).json.token
+		version = JSON.parse(Buffer.from(issued.split('.')[1], 'base64url').toString()).ver
 		// a key server on 127.0.0.1: jku and x5u point to it, and it must never be asked
 		keyServer = Bun.serve({
 			hostname: '127.0.0.1',
@@ -298,7 +314,10 @@ describe('JWT attacks (RFC 8725), on a binary with FSA_TOKEN_TYPE jwt', () => {
 			claims({ iss: 'evil-issuer' }),
 			claims({ exp: now() - 60 }),
 			claims({ exp: String(now() + 600) }),
-			claims({ nbf: now() + 3600 })
+			claims({ nbf: now() + 3600 }),
+			claims({ ver: undefined }),
+			claims({ ver: `${version}0` }),
+			claims({ ver: Number(version) })
 		].map((payload) => hmac(payload))
 		tokens.push(...cases)
 		for (const token of cases) expect([token, (await hello(token)).status]).toEqual([token, 401])

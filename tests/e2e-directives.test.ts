@@ -57,10 +57,16 @@ function useServer(config: string, options: { db?: string; host?: string; base?:
 }
 
 /** An fsa token `realm:user:limit:signature`, signed here with node:crypto. */
+/**
+ * Acme binds tokens to the user's version: the admin, first user of a fresh database, has the
+ * first version of its counter.
+ */
+const ADMIN_VERSION = 1_000_001
+
 function fsaToken(user: string, realm: string, limit: number, hash = 'blake2s256', length = 16) {
 	const data = `${realm}:${user}:${formatLimit(limit)}`
 	const signature = createHash(hash)
-		.update(`${data}:${SECRET}`)
+		.update(`${data}:${SECRET}:${ADMIN_VERSION}`)
 		.digest()
 		.subarray(0, length)
 		.toString('hex')
@@ -394,7 +400,7 @@ FSA_TOKEN_DELAY = 2.0
 	test('a JWT of another issuer is refused', async () => {
 		const key = new TextEncoder().encode(SECRET)
 		const sign = (issuer: string) =>
-			new SignJWT({})
+			new SignJWT({ ver: String(ADMIN_VERSION) })
 				.setProtectedHeader({ alg: 'HS512' })
 				.setSubject('acme')
 				.setAudience('acme')
@@ -425,7 +431,10 @@ FSA_TOKEN_NAME = "tok"
 		const [realm, user, limit, signature] = token.split(':')
 		expect(Math.abs(parseLimit(limit) - (now() + 300))).toBeLessThan(10)
 		const data = `${realm}:${user}:${limit}`
-		const sha256 = createHash('sha256').update(`${data}:${SECRET}`).digest().subarray(0, 20)
+		const sha256 = createHash('sha256')
+			.update(`${data}:${SECRET}:${ADMIN_VERSION}`)
+			.digest()
+			.subarray(0, 20)
 		expect(signature).toBe(sha256.toString('hex'))
 	})
 
@@ -778,6 +787,8 @@ const BAD_VALUES: [name: string, value: unknown, others?: Record<string, unknown
 	['FSA_URL_NAME', 'next\n'],
 	['FSA_CORS_OPTS', { orign: 'https://app.example' }, { FSA_CORS: true }],
 	['FSA_MAX_BODY', 0],
+	['FSA_MAX_PARAMS', 0],
+	['FSA_MAX_DEPTH', 0],
 	['FSA_THROTTLE_WINDOW', 0],
 	['FSA_THROTTLE_LOGIN', 0],
 	['FSA_THROTTLE_ADDRESS', 0],

@@ -4,7 +4,7 @@
  * or a silent success; one port is one service; ACME_PASS says what it did.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { chmodSync, existsSync, readFileSync } from 'node:fs'
+import { chmodSync, chownSync, existsSync, readFileSync } from 'node:fs'
 import { createServer, type Server as NetServer } from 'node:net'
 import { join } from 'node:path'
 import { Binary, WAIT_MS, environment, http, type Exit } from './binary'
@@ -225,6 +225,11 @@ describe('a database that cannot be used stops serve and every command with one 
 				(await acme(['user', 'add', 'calvin', '--email', 'c@acme.org', '--db', db], 'Hobbes1\n')).code
 			).toBe(0)
 			chmodSync(config, 0o644)
+			// nobody's own file, which nobody may read but not write (databases are created 0600)
+			const nobody = Bun.spawnSync(['id', '-u', 'nobody']).stdout.toString().trim()
+			const nogroup = Bun.spawnSync(['getent', 'group', 'nogroup']).stdout.toString().split(':')[2]
+			chownSync(db, Number(nobody), Number(nogroup))
+			chmodSync(db, 0o400)
 			for (const args of [
 				['--port', '0', '--host', '127.0.0.1'],
 				['user', 'list']

@@ -124,11 +124,14 @@ describe('typed parameters in a route', () => {
 		expect(response.json).toEqual({ s: '0x11', n: 2.5, i: 17, b: false })
 	})
 
-	it('casts JSON strings to the declared type, and numbers to strings', async () => {
+	it('casts JSON strings to the declared type, and keeps JSON numbers numbers', async () => {
 		const response = await call(app, 'GET', '/scalars', {
-			json: { s: 12, n: '1e3', i: '0b11', b: 'true' }
+			json: { s: '12', n: '1e3', i: '0b11', b: 'true' }
 		})
 		expect(response.json).toEqual({ s: '12', n: 1000, i: 3, b: true })
+		const number = await call(app, 'GET', '/scalars', { json: { s: 12, n: 1, i: 1, b: true } })
+		expect(number.status).toBe(400)
+		expect(number.text).toContain('parameter "s"')
 	})
 
 	it('keeps JSON booleans and refuses a JSON number for a boolean', async () => {

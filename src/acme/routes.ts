@@ -14,6 +14,7 @@ import {
 import type { AcmeData } from './store'
 import { withDeadline } from './deadline'
 import { DOCS_ASSETS, DOCS_PATH, SPEC_PATH, docsPage } from './docs'
+import { isPrime } from './primes'
 import { version } from '../../package.json'
 
 const Someone = t.Object({ name: t.String(), born: t.String({ format: 'date' }) })
@@ -31,13 +32,6 @@ async function probe(check: () => Promise<void>): Promise<Health> {
 	} catch {
 		return 'unavailable'
 	}
-}
-
-export function isPrime(n: number): boolean {
-	if (!Number.isInteger(n) || n < 2) return false
-	if (n % 2 === 0) return n === 2
-	for (let divisor = 3; divisor * divisor <= n; divisor += 2) if (n % divisor === 0) return false
-	return true
 }
 
 function daysSince(born: string, now = new Date()): number {

@@ -7,6 +7,7 @@ import { Database, SQLiteError, type Statement } from 'bun:sqlite'
 import { SQL } from 'bun'
 import { ErrorResponse } from '../auth'
 import { DeadlineExceeded, withDeadline } from './deadline'
+import { chmodSync, closeSync, openSync, statSync } from 'node:fs'
 
 export type Params = Record<string, string | number | null>
 export type Constraint = 'unique' | 'foreign' | undefined
@@ -36,6 +37,42 @@ export interface SqlDriver {
 }
 
 /**
+ * Keep a SQLite database private: it holds password hashes and, without FSA_TOKEN_SECRET, the
+ * token secret. A new file is made 0600 before SQLite writes to it, whatever the umask (SQLite
+ * gives its -wal and -shm files the mode of the database); an existing file, or one of its
+ * companions, that others may read is tightened to 0600, and one line says so.
+ */
+export function keepPrivate(path: string): void {
+	if (path === '' || path === ':memory:' || path.startsWith('file:')) return
+	try {
+		closeSync(openSync(path, 'wx', 0o600))
+	} catch {
+		// it exists (checked below), or SQLite will say why it cannot be opened
+	}
+	const tightened: string[] = []
+	for (const file of [path, `${path}-wal`, `${path}-shm`, `${path}-journal`]) {
+		let mode: number
+		try {
+			mode = statSync(file).mode & 0o777
+		} catch {
+			continue
+		}
+		if ((mode & 0o077) === 0) continue
+		try {
+			chmodSync(file, 0o600)
+			tightened.push(`${file} (was ${mode.toString(8).padStart(4, '0')})`)
+		} catch (error) {
+			const code = (error as { code?: string }).code ?? 'error'
+			console.error(
+				`acme: ${file} is readable by others and cannot be made private (${code}): chmod 600 it`
+			)
+		}
+	}
+	if (tightened.length > 0)
+		console.error(`acme: made private (0600), others could read them: ${tightened.join(', ')}`)
+}
+
+/**
  * SQLite: WAL with synchronous=FULL (an acknowledged write survives a crash or a power loss),
  * foreign keys on, and a busy timeout for concurrent writers.
  */
@@ -48,6 +85,7 @@ export class SqliteDriver implements SqlDriver {
 	#changes = 0
 
 	constructor(path: string) {
+		keepPrivate(path)
 		this.db = new Database(path, { create: true, strict: true })
 		this.db.run('PRAGMA journal_mode = WAL')
 		this.db.run('PRAGMA synchronous = FULL')

@@ -14,6 +14,9 @@ export interface UserRow {
 	admin: boolean
 }
 
+/** Where the one version counter starts: above any version a per-user counter reached. */
+const VERSION_FLOOR = 1_000_000
+
 /** Schema versions by engine, applied in order; a running database records the last applied. */
 const MIGRATIONS: Record<SqlDriver['dialect'], readonly string[]> = {
 	sqlite: [
@@ -31,7 +34,11 @@ const MIGRATIONS: Record<SqlDriver['dialect'], readonly string[]> = {
 		CREATE INDEX stuff_owner ON stuff(owner);
 		CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;`,
 		// bumped on every change of a user, so that running services see it despite their caches
-		`ALTER TABLE users ADD COLUMN version INTEGER NOT NULL DEFAULT 1;`
+		`ALTER TABLE users ADD COLUMN version INTEGER NOT NULL DEFAULT 1;`,
+		// versions come from one counter, so a deleted and re-created login never meets its old
+		// caches or tokens; it starts above what the per-user counters used before could reach
+		`CREATE TABLE user_versions (last INTEGER NOT NULL) STRICT;
+		INSERT INTO user_versions SELECT MAX(${VERSION_FLOOR}, COALESCE(MAX(version), 0)) FROM users;`
 	],
 	postgres: [
 		`CREATE TABLE users (
@@ -47,8 +54,16 @@ const MIGRATIONS: Record<SqlDriver['dialect'], readonly string[]> = {
 		);
 		CREATE INDEX stuff_owner ON stuff(owner);
 		CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
-		`ALTER TABLE users ADD COLUMN version INTEGER NOT NULL DEFAULT 1;`
+		`ALTER TABLE users ADD COLUMN version INTEGER NOT NULL DEFAULT 1;`,
+		`CREATE SEQUENCE user_versions AS INTEGER;
+		SELECT setval('user_versions', GREATEST(${VERSION_FLOOR}, (SELECT COALESCE(MAX(version), 0) FROM users)));`
 	]
+}
+
+/** The next user version, from the one counter of the database. */
+const NEXT_VERSION: Record<SqlDriver['dialect'], string> = {
+	sqlite: 'UPDATE user_versions SET last = last + 1 RETURNING last',
+	postgres: "SELECT nextval('user_versions')::integer AS last"
 }
 
 /** Code-point order, the same on every engine and collation. */
@@ -95,8 +110,15 @@ export class AcmeData {
 		if (!LOGIN_PATTERN.test(login)) err(`invalid login name: ${login}`, 400)
 		try {
 			await this.driver.run(
-				'INSERT INTO users (login, password, email, is_admin) VALUES ($login, $password, $email, $admin)',
-				{ login, password: passwordHash, email, admin: admin ? 1 : 0 }
+				`INSERT INTO users (login, password, email, is_admin, version)
+				VALUES ($login, $password, $email, $admin, $version)`,
+				{
+					login,
+					password: passwordHash,
+					email,
+					admin: admin ? 1 : 0,
+					version: await this.#nextVersion()
+				}
 			)
 		} catch (error) {
 			// two requests may both find the login free: the database decides
@@ -222,14 +244,20 @@ export class AcmeData {
 	readonly #versions = new Map<string, number | null>()
 	#versionsAt = -1
 
+	/** A version no user of this database ever had: one counter for every login, never reset. */
+	async #nextVersion(): Promise<number> {
+		const [row] = await this.driver.all<{ last: number }>(NEXT_VERSION[this.driver.dialect])
+		return row.last
+	}
+
 	async #updateUser(
 		login: string,
 		assignment: string,
 		values: Record<string, string | number>
 	): Promise<void> {
 		const changes = await this.driver.run(
-			`UPDATE users SET ${assignment}, version = version + 1 WHERE login = $login`,
-			{ login, ...values }
+			`UPDATE users SET ${assignment}, version = $version WHERE login = $login`,
+			{ login, ...values, version: await this.#nextVersion() }
 		)
 		if (changes === 0) err(`no such user: ${login}`, 404)
 	}

@@ -6,7 +6,7 @@
 import type { Settings } from './config'
 import { ErrorResponse } from './errors'
 import { PasswordManager } from './passwords'
-import { TokenManager, type TokenIdentity } from './tokens'
+import { TokenManager, type TokenIdentity, type TokenVersion } from './tokens'
 import { Cache, MemoryBackend } from './cache'
 import { Throttle } from './throttle'
 import type { Permission } from './authz'
@@ -204,7 +204,11 @@ export abstract class AuthChecks {
 			this.#revoked(backend.peek(keys.revoked), backend.peek(this.#userRevokedKey(cached.user)), cached)
 		)
 			return undefined
-		if (this.userVersionHook && !this.#seenRecently(cached.user)) return undefined
+		if (this.userVersionHook) {
+			const version = this.#tokenUserVersionNow(cached.user)
+			if (version === undefined || version === null) return undefined
+			if (cached.version !== undefined && cached.version !== version) return undefined
+		}
 		return cached
 	}
 
@@ -226,7 +230,7 @@ export abstract class AuthChecks {
 			await this.#checkNotRevoked(token, cached)
 			return cached
 		}
-		const identity = await this.tokens.verify(token, realm)
+		const identity = await this.tokens.verify(token, realm, this.#boundTokens)
 		await this.#checkNotRevoked(token, identity)
 		await this.cache.set(key, identity)
 		return identity
@@ -315,7 +319,7 @@ export abstract class AuthChecks {
 	 * list lives in the cache's backend, shared by every instance when it is Redis.
 	 */
 	async revokeToken(token: string, realm = this.settings.realm): Promise<void> {
-		const identity = await this.tokens.verify(token, realm)
+		const identity = await this.tokens.verify(token, realm, this.#boundTokens)
 		const seconds = identity.expires - Date.now() / 1000 + this.settings.token.graceMinutes * 60
 		if (seconds > 0) await this.cache.backend.set(this.#revokedTokenKey(token), true, seconds)
 	}
@@ -327,29 +331,50 @@ export abstract class AuthChecks {
 		await this.cache.backend.set(this.#userRevokedKey(login), now, (delayMinutes + graceMinutes) * 60 + 1)
 	}
 
-	/** When each token user was last seen in the database, for one second: tokens are stateless. */
-	readonly #seenUsers = new Map<string, number>()
-
 	/**
-	 * Whether a token's user still exists (its version is not null), asked of the database at
-	 * most once a second per user: a deleted user's tokens stop within a second, and a busy
-	 * token route does not query the database on every request.
+	 * With a user version hook, the tokens this service makes are bound to the user's version:
+	 * a password change, a deletion or a re-created login leaves none of them valid. Not for a
+	 * service that only verifies tokens made elsewhere (oauth).
 	 */
-	#seenRecently(login: string): boolean {
-		const seen = this.#seenUsers.get(login)
-		return seen !== undefined && Date.now() - seen < 1000
+	get #boundTokens(): TokenVersion | undefined {
+		return this.userVersionHook && this.tokens.canCreate ? this.#tokenUserVersion : undefined
 	}
 
-	async #userStillExists(login: string): Promise<boolean> {
-		if (this.#seenRecently(login)) return true
-		const now = Date.now()
-		if ((await this.#versionOf(login)) === null) {
-			this.#seenUsers.delete(login)
-			return false
+	/** The version a new token of this user is bound to, or undefined when tokens are not bound. */
+	async tokenVersionOf(login: string): Promise<string | undefined> {
+		if (!this.#boundTokens) return undefined
+		const version = await this.#versionOf(login)
+		if (version === null) throw new ErrorResponse(`no such user: ${login}`, 404)
+		return String(version)
+	}
+
+	/**
+	 * A token user's version without waiting, null for no such user, undefined when the hook
+	 * must be waited for. Asked on every request, so that a change shows at once: SQLite answers
+	 * from memory while nothing changed.
+	 */
+	#tokenUserVersionNow(login: string): string | null | undefined {
+		if (!this.#versionsNow) return undefined
+		let answer: unknown
+		try {
+			answer = this.userVersionHook!(login)
+		} catch {
+			return undefined
 		}
-		if (this.#seenUsers.size >= 10_000) this.#seenUsers.clear()
-		this.#seenUsers.set(login, now)
-		return true
+		if (answer instanceof Promise) {
+			// an engine that waits: the long way from now on (this answer is not needed)
+			this.#versionsNow = false
+			answer.catch(() => undefined)
+			return undefined
+		}
+		return answer === null || answer === undefined ? null : String(answer)
+	}
+
+	readonly #tokenUserVersion = async (login: string): Promise<string | null> => {
+		const now = this.#tokenUserVersionNow(login)
+		if (now !== undefined) return now
+		const version = await this.#versionOf(login)
+		return version === null ? null : String(version)
 	}
 
 	/** Whether a token is revoked, from its own entry and its user's (issued before that, it is). */
@@ -371,8 +396,12 @@ export abstract class AuthChecks {
 			[revoked, revokedBefore] = await Promise.all([revoked, revokedBefore])
 		if (this.#revoked(revoked, revokedBefore, identity))
 			throw new ErrorResponse('revoked auth token', 401)
-		if (this.userVersionHook && !(await this.#userStillExists(identity.user)))
-			throw new ErrorResponse('no such user for auth token', 401)
+		if (!this.userVersionHook) return
+		const version = await this.#tokenUserVersion(identity.user)
+		if (version === null) throw new ErrorResponse('no such user for auth token', 401)
+		// a token made for an earlier version of its user: a password change, a re-created login
+		if (identity.version !== undefined && identity.version !== version)
+			throw new ErrorResponse('revoked auth token', 401)
 	}
 
 	/** oauth: every scope the route names must be in the token; 403 for the first missing. */

@@ -118,6 +118,8 @@ export interface Settings {
 	secure: boolean
 	throttle: ThrottleSettings
 	maxBody: number
+	maxParams: number
+	maxDepth: number
 }
 
 function describe(value: unknown): string {
@@ -416,6 +418,8 @@ export function parseSettings(raw: RawConfig, name = 'app', customSchemes: reado
 		},
 		secure: (raw.FSA_SECURE as boolean | undefined) ?? true,
 		maxBody: (raw.FSA_MAX_BODY as number | undefined) ?? 1024 * 1024,
+		maxParams: (raw.FSA_MAX_PARAMS as number | undefined) ?? 1000,
+		maxDepth: (raw.FSA_MAX_DEPTH as number | undefined) ?? 64,
 		throttle: {
 			enabled: (raw.FSA_THROTTLE as boolean | undefined) ?? true,
 			windowSeconds: ((raw.FSA_THROTTLE_WINDOW as number | undefined) ?? 15) * 60,

@@ -275,12 +275,13 @@ export class SimpleAuth<Custom extends string = never> extends AuthChecks {
 	 * FSA_TOKEN_TYPE, valid FSA_TOKEN_DELAY minutes unless `delayMinutes` says otherwise.
 	 * @example const token = await auth.createToken(user, { delayMinutes: 10 })
 	 */
-	createToken(user: string, options: TokenOptions = {}): Promise<string> {
+	async createToken(user: string, options: TokenOptions = {}): Promise<string> {
 		return this.tokens.create(
 			user,
 			options.realm ?? this.settings.realm,
 			options.delayMinutes,
-			options.scopes
+			options.scopes,
+			await this.tokenVersionOf(user)
 		)
 	}
 

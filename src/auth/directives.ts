@@ -205,6 +205,16 @@ export const DIRECTIVES = {
 		shown: '1048576',
 		doc: 'largest request body accepted, in bytes (413 above)'
 	},
+	FSA_MAX_PARAMS: {
+		schema: T.Integer({ minimum: 1 }),
+		shown: '1000',
+		doc: 'extension: most parameters a request may carry (query and form values, JSON body keys), and most items of one JSON array or object (400 above)'
+	},
+	FSA_MAX_DEPTH: {
+		schema: T.Integer({ minimum: 1 }),
+		shown: '64',
+		doc: 'extension: deepest nesting of a JSON body or JSON parameter (400 above)'
+	},
 	FSA_SECURE: {
 		schema: T.Boolean(),
 		shown: 'true',

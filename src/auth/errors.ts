@@ -3,6 +3,9 @@
  * status to the client, `ConfigError` stops the service at start.
  */
 
+/** Longest error message sent: a message that echoes a request stays short whatever it held. */
+const MAX_MESSAGE = 1000
+
 /** An error meant for the client: its message and status become the HTTP response. */
 export class ErrorResponse extends Error {
 	override name = 'ErrorResponse'
@@ -14,7 +17,7 @@ export class ErrorResponse extends Error {
 		public status: number,
 		public headers: Record<string, string> = {}
 	) {
-		super(message)
+		super(message.length > MAX_MESSAGE ? `${message.slice(0, MAX_MESSAGE - 3)}...` : message)
 	}
 }
 

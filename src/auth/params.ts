@@ -15,7 +15,7 @@ import {
 } from '@sinclair/typebox'
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler'
 import { ErrorResponse } from './errors'
-import type { RawParam, RequestParams } from './request'
+import { checkJson, type RawParam, type RequestParams } from './request'
 import { ConfigError } from './errors'
 import { readCookie } from './authn/token'
 
@@ -200,7 +200,6 @@ function fromJson(schema: TSchema, value: unknown): Converted {
 		(kind === 'Integer' || kind === 'Number' || kind === 'Boolean' || kind === 'Union')
 	)
 		return fromString(schema, value)
-	if (kind === 'String' && typeof value === 'number') return { ok: true, value: String(value) }
 	if (kind === 'Array' && Array.isArray(value)) {
 		const items = (schema as unknown as { items: TSchema }).items
 		const converted: unknown[] = []
@@ -258,6 +257,9 @@ export function compileArgs(schema: TObject, registry: ArgsRegistry = NO_REGISTR
 	})
 	return { params, names: new Set(params.map((param) => param.name)) }
 }
+
+/** Errors listed in one 400; the count of the others follows. */
+const MAX_ERRORS = 10
 
 /** Names of parameters whose values never appear in messages. */
 const SECRET_NAME = /pass|secret|token|key|auth|credential/i
@@ -388,6 +390,19 @@ export function fillArgs(args: CompiledArgs | undefined, context: FillContext): 
 		}
 		const converted = convert(param, raw)
 		const shown = raw.from === 'json' ? raw.value : param.isList ? raw.values : raw.values[0]
+		// JSON sent as a string (objects, JsonData) is held to the bounds of a JSON body
+		if (
+			converted.ok &&
+			raw.from === 'http' &&
+			converted.value !== null &&
+			typeof converted.value === 'object'
+		)
+			try {
+				checkJson(converted.value, request.limits, `parameter "${param.name}"`)
+			} catch (error) {
+				errors.push((error as ErrorResponse).message)
+				continue
+			}
 		if (!converted.ok) {
 			errors.push(
 				`parameter "${param.name}" type error on ${show(shown, param.name)}, expected ${expected(param.schema)}`
@@ -407,7 +422,9 @@ export function fillArgs(args: CompiledArgs | undefined, context: FillContext): 
 	if (rejectUnexpected && !request.empty)
 		for (const [name, from] of request.names())
 			if (!args?.names.has(name) && !ignored.has(name) && !Object.hasOwn(pathParams, name))
-				errors.push(`unexpected ${from} parameter "${name}"`)
+				errors.push(`unexpected ${from} parameter ${show(name)}`)
+	if (errors.length > MAX_ERRORS)
+		errors.splice(MAX_ERRORS, Infinity, `and ${errors.length - MAX_ERRORS} more errors`)
 	if (errors.length > 0) throw new ErrorResponse(errors.join('\n'), 400)
 	return values
 }

@@ -311,7 +311,11 @@ function servePlugin(auth: SimpleAuth): Served {
 		return flow.authorize(fsa, body, params)
 	}
 
-	const serving: ServingContext = { trustedProxies: settings.trustedProxies, server: undefined }
+	const serving: ServingContext = {
+		trustedProxies: settings.trustedProxies,
+		server: undefined,
+		limits: { maxParams: settings.maxParams, maxDepth: settings.maxDepth }
+	}
 	/** Whether the server listens on loopback only and trusts no proxy: then every client is local. */
 	let localClientsOnly = false
 	/** The state of a request refused before its route ran, for the error handler. */

@@ -14,13 +14,46 @@ export interface RawBody {
 	status?: number
 }
 
+/** Bounds on what one request may carry (FSA_MAX_PARAMS, FSA_MAX_DEPTH). */
+export interface ParamLimits {
+	/** Most parameters (query and form values, JSON body keys), and most items of a JSON array or object. */
+	maxParams: number
+	/** Deepest nesting of a JSON value. */
+	maxDepth: number
+}
+
+export const DEFAULT_LIMITS: ParamLimits = { maxParams: 1000, maxDepth: 64 }
+
+/**
+ * Throw a 400 when a JSON value nests deeper than `maxDepth`, or holds an array or object of
+ * more than `maxParams` items. Walks without recursion: no value can overflow the stack here.
+ */
+export function checkJson(value: unknown, limits: ParamLimits, what: string): void {
+	const pending: [unknown, number][] = [[value, 1]]
+	while (pending.length > 0) {
+		const [item, depth] = pending.pop()!
+		if (item === null || typeof item !== 'object') continue
+		if (depth > limits.maxDepth)
+			throw new ErrorResponse(`${what} is nested deeper than ${limits.maxDepth} levels`, 400)
+		const children = Array.isArray(item) ? item : Object.values(item)
+		if (children.length > limits.maxParams)
+			throw new ErrorResponse(
+				`${what} holds more than ${limits.maxParams} items in one list or object`,
+				400
+			)
+		for (const child of children) pending.push([child, depth + 1])
+	}
+}
+
 /** One parameter as it came: strings from the query or form, or a value from a JSON body. */
 export type RawParam = { from: 'http'; values: string[] } | { from: 'json'; value: unknown }
 
 export class RequestParams {
 	constructor(
 		readonly http: Map<string, string[]>,
-		readonly json: Record<string, unknown> | null
+		readonly json: Record<string, unknown> | null,
+		/** The bounds JSON parameters sent as strings are held to as well. */
+		readonly limits: ParamLimits = DEFAULT_LIMITS
 	) {}
 
 	/** Whether the request carries no parameter at all. */
@@ -96,15 +129,28 @@ const EMPTY = new Map<string, string[]>()
 /** The parameters of a request without query string or body. */
 export const EMPTY_PARAMS = new RequestParams(EMPTY, null)
 
-/** Merge the query string and the body into request parameters; a malformed body is a 400. */
-export function mergeParams(url: string, body: RawBody | undefined): RequestParams {
+/** 400 when the query string and form carry more than `maxParams` values in all. */
+function checkCount(http: Map<string, string[]>, limits: ParamLimits): Map<string, string[]> {
+	let count = 0
+	for (const values of http.values()) count += values.length
+	if (count > limits.maxParams)
+		throw new ErrorResponse(`too many parameters: more than ${limits.maxParams}`, 400)
+	return http
+}
+
+/**
+ * Merge the query string and the body into request parameters; a malformed body is a 400, and
+ * so are more parameters or a deeper JSON value than `limits` allow.
+ */
+export function mergeParams(url: string, body: RawBody | undefined, limits = DEFAULT_LIMITS): RequestParams {
 	const queryStart = url.indexOf('?')
 	let http = EMPTY
 	if (queryStart !== -1 && queryStart < url.length - 1) {
 		http = new Map()
 		addAll(http, new URLSearchParams(url.slice(queryStart + 1)))
+		checkCount(http, limits)
 	}
-	if (!body) return new RequestParams(http, null)
+	if (!body) return new RequestParams(http, null, limits)
 	if (body.error) throw new ErrorResponse(body.error, body.status ?? 400)
 	if (body.form) {
 		const merged = new Map(http)
@@ -112,10 +158,10 @@ export function mergeParams(url: string, body: RawBody | undefined): RequestPara
 		for (const [name, value] of body.form.entries())
 			if (typeof value === 'string') addAll(form, [[name, value]])
 		for (const [name, values] of form) merged.set(name, [...(merged.get(name) ?? []), ...values])
-		return new RequestParams(merged, null)
+		return new RequestParams(checkCount(merged, limits), null, limits)
 	}
 	const text = body.text ?? ''
-	if (text === '') return new RequestParams(http, null)
+	if (text === '') return new RequestParams(http, null, limits)
 	if (body.contentType === 'application/json') {
 		let json: unknown
 		try {
@@ -125,15 +171,21 @@ export function mergeParams(url: string, body: RawBody | undefined): RequestPara
 		}
 		if (json === null || typeof json !== 'object' || Array.isArray(json))
 			throw new ErrorResponse('a JSON body must be an object of parameters', 400)
-		return new RequestParams(http, json as Record<string, unknown>)
+		checkJson(json, limits, 'the JSON body')
+		return new RequestParams(http, json as Record<string, unknown>, limits)
 	}
 	if (body.contentType === 'application/x-www-form-urlencoded' || body.contentType === '') {
 		const merged = new Map(http)
 		for (const [name, values] of groupForm(text))
 			merged.set(name, [...(merged.get(name) ?? []), ...values])
-		return new RequestParams(merged, null)
+		return new RequestParams(checkCount(merged, limits), null, limits)
 	}
-	throw new ErrorResponse(`unsupported content type: ${body.contentType}`, 415)
+	throw new ErrorResponse(`unsupported content type: ${capped(body.contentType)}`, 415)
+}
+
+/** A value echoed in a message, cut to a length that keeps the message short. */
+export function capped(text: string, length = 64): string {
+	return text.length > length ? `${text.slice(0, length - 3)}...` : text
 }
 
 function groupForm(text: string): Map<string, string[]> {

@@ -5,7 +5,14 @@
 import type { Scheme } from './config'
 import type { RouteDeclaration } from './http/declaration'
 import { ErrorResponse } from './errors'
-import { EMPTY_PARAMS, mergeParams, readBody, type RawBody, type RequestParams } from './request'
+import {
+	EMPTY_PARAMS,
+	mergeParams,
+	readBody,
+	type ParamLimits,
+	type RawBody,
+	type RequestParams
+} from './request'
 import { clientInfo, socketAddress, type ClientInfo } from './client'
 import type { AuthnInput } from './authn/schemes'
 import { pathOf } from './paths'
@@ -20,6 +27,8 @@ export interface ServingContext {
 	localAddress?: string
 	/** The server asked for socket addresses; none under `app.handle` or the node transport. */
 	server: { requestIP(request: Request): { address: string } | null } | undefined
+	/** FSA_MAX_PARAMS and FSA_MAX_DEPTH; their defaults without it. */
+	limits?: ParamLimits
 }
 
 /** The scopes of a request that no oauth token authenticated: shared, never changed. */
@@ -122,7 +131,7 @@ export class RequestState implements AuthnInput {
 			return
 		}
 		try {
-			this.#params = mergeParams(url, raw)
+			this.#params = mergeParams(url, raw, this.serving.limits)
 		} catch (error) {
 			if (!(error instanceof ErrorResponse)) throw error
 			this.#paramsError = error
@@ -132,7 +141,7 @@ export class RequestState implements AuthnInput {
 	/** Read the parameters of the query string only, for a route that reads no body. */
 	loadQuery(): void {
 		const { url } = this
-		this.#params = url.includes('?') ? mergeParams(url, undefined) : EMPTY_PARAMS
+		this.#params = url.includes('?') ? mergeParams(url, undefined, this.serving.limits) : EMPTY_PARAMS
 	}
 
 	/** The merged parameters; throws the 400 of a malformed body. */

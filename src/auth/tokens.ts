@@ -14,7 +14,16 @@ export interface TokenIdentity {
 	expires: number
 	/** JWT `scope` claim, split on spaces (oauth). */
 	scopes?: string[]
+	/** The user's version the token was made for, when tokens are bound to it. */
+	version?: string
 }
+
+/**
+ * The current version of a user, which a bound token must have been made for; null when there
+ * is no such user. A token's signature (fsa) or `ver` claim (JWT) carries it, so that a changed
+ * password, a deleted user or a re-created login leaves no valid token behind.
+ */
+export type TokenVersion = (user: string) => string | null | Promise<string | null>
 
 /** The realm as fsa tokens write it: characters outside [-A-Za-z0-9] become "-", runs collapse, ends trimmed. */
 export function simplifyRealm(realm: string): string {
@@ -128,18 +137,30 @@ export class TokenManager {
 		return this.settings.issuer ? `${simple}/${this.settings.issuer}` : simple
 	}
 
-	/** Create a token for a user, valid `delayMinutes` (default FSA_TOKEN_DELAY). */
+	/** fsa: the secret of a token's signature, the user's version appended when tokens are bound. */
+	#fsaSecret(version: string | undefined): string {
+		return version === undefined ? this.settings.secret : `${this.settings.secret}:${version}`
+	}
+
+	/**
+	 * Create a token for a user, valid `delayMinutes` (default FSA_TOKEN_DELAY), bound to the
+	 * user's `version` when given (then no longer FlaskSimpleAuth's own fsa token).
+	 */
 	async create(
 		user: string,
 		realm: string,
 		delayMinutes = this.settings.delayMinutes,
-		scopes: readonly string[] = []
+		scopes: readonly string[] = [],
+		version?: string
 	): Promise<string> {
 		if (user.includes(':')) throw new ErrorResponse('a token user cannot contain ":"', 400)
 		if (!this.canCreate) throw new ErrorResponse('this service cannot create tokens', 500)
 		const expires = Math.floor(Date.now() / 1000 + delayMinutes * 60)
 		if (this.settings.type === 'jwt') {
-			const jwt = new SignJWT(scopes.length > 0 ? { scope: scopes.join(' ') } : {})
+			const claims: Record<string, string> = {}
+			if (scopes.length > 0) claims.scope = scopes.join(' ')
+			if (version !== undefined) claims.ver = version
+			const jwt = new SignJWT(claims)
 				.setProtectedHeader({ alg: this.settings.algo, typ: 'JWT' })
 				.setSubject(user)
 				.setAudience(realm)
@@ -148,15 +169,32 @@ export class TokenManager {
 			return jwt.sign(this.#signKey!)
 		}
 		const data = `${this.fsaRealm(realm)}:${user}:${formatLimit(expires)}`
-		return `${data}:${fsaSignature(data, this.settings.secret, this.settings.algo, this.settings.length)}`
+		return `${data}:${fsaSignature(data, this.#fsaSecret(version), this.settings.algo, this.settings.length)}`
 	}
 
-	/** Check a token for a realm; throws a 401 ErrorResponse that says why it is refused. */
-	async verify(token: string, realm: string): Promise<TokenIdentity> {
-		return this.settings.type === 'jwt' ? this.verifyJwt(token, realm) : this.verifyFsa(token, realm)
+	/**
+	 * Check a token for a realm; throws a 401 ErrorResponse that says why it is refused. With
+	 * `version`, the token must be bound to the user's current version.
+	 */
+	async verify(token: string, realm: string, version?: TokenVersion): Promise<TokenIdentity> {
+		if (this.settings.type === 'jwt') {
+			const identity = await this.verifyJwt(token, realm)
+			if (version === undefined) return identity
+			const current = await version(identity.user)
+			if (current === null) throw unauthorized('no such user for auth token')
+			if (identity.version === undefined || !sameSecret(identity.version, current))
+				throw unauthorized('revoked auth token')
+			return identity
+		}
+		if (version === undefined) return this.verifyFsa(token, realm)
+		// the user's version is part of the signature: an unknown user's token fails like a forgery
+		const parts = token.split(':')
+		const current = parts.length === 4 ? await version(parts[1]) : null
+		return this.verifyFsa(token, realm, current ?? '')
 	}
 
-	verifyFsa(token: string, realm: string): TokenIdentity {
+	/** Check an fsa token; with `version`, its signature must be that of a token bound to it. */
+	verifyFsa(token: string, realm: string, version?: string): TokenIdentity {
 		const parts = token.split(':')
 		if (parts.length !== 4) throw unauthorized('invalid fsa token')
 		const [tokenRealm, user, limit, signature] = parts
@@ -165,7 +203,7 @@ export class TokenManager {
 		if (!sameSecret(tokenRealm, this.fsaRealm(realm))) throw unauthorized('unexpected fsa token realm')
 		const expected = fsaSignature(
 			`${tokenRealm}:${user}:${limit}`,
-			this.settings.secret,
+			this.#fsaSecret(version),
 			this.settings.algo,
 			this.settings.length
 		)
@@ -173,7 +211,7 @@ export class TokenManager {
 		if (user === '') throw unauthorized('invalid fsa token')
 		if (Date.now() / 1000 - this.settings.graceMinutes * 60 > expires)
 			throw unauthorized('expired fsa auth token')
-		return { user, expires }
+		return version === undefined ? { user, expires } : { user, expires, version }
 	}
 
 	async verifyJwt(token: string, realm: string): Promise<TokenIdentity> {
@@ -189,6 +227,7 @@ export class TokenManager {
 			if (typeof payload.sub !== 'string' || payload.sub === '') throw unauthorized('invalid jwt token')
 			const identity: TokenIdentity = { user: payload.sub, expires: payload.exp as number }
 			if (typeof payload.scope === 'string') identity.scopes = payload.scope.split(' ').filter(Boolean)
+			if (typeof payload.ver === 'string') identity.version = payload.ver
 			return identity
 		} catch (error) {
 			if (error instanceof ErrorResponse) throw error
