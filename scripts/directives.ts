@@ -1,8 +1,8 @@
 /**
- * Print the README's directive table from src/auth/directives.ts, so that the two never
+ * Print the README's directive table from src/auth/config/directives.ts, so that the two never
  * disagree: `bun scripts/directives.ts` (tests/directives.test.ts checks the README).
  */
-import { DIRECTIVES } from '../src/auth/directives'
+import { DIRECTIVES } from '../src/auth/config/directives'
 
 export function directiveRows(): string[] {
 	return Object.entries(DIRECTIVES).map(

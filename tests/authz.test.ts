@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'bun:test'
 import { Elysia } from 'elysia'
-import { compileAuthz } from '../src/auth/authz'
+import { compileAuthz } from '../src/auth/authz/rules'
 import { SimpleAuth, checkRoutes, simpleAuth } from '../src/auth'
 
 const domains = new Set(['stuff'])

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, setSystemTime } from 'bun:test'
-import { Cache } from '../src/auth/cache'
+import { Cache } from '../src/auth/cache/cache'
 import { SimpleAuth, parseSettings } from '../src/auth'
 import { FAST_PASSWORDS } from './helpers'
 

@@ -9,7 +9,7 @@ import { networkInterfaces } from 'node:os'
 import { join } from 'node:path'
 import { Database } from 'bun:sqlite'
 import { SignJWT, decodeJwt, decodeProtectedHeader, importSPKI, jwtVerify } from 'jose'
-import { DIRECTIVES } from '../src/auth/directives'
+import { DIRECTIVES } from '../src/auth/config/directives'
 import { Binary, curl, http, toml, type Exit, type HttpResponse, type Server } from './binary'
 
 const ACME_PASS = 'Acme-Pass-1'

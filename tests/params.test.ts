@@ -5,7 +5,7 @@
 import { beforeAll, describe, expect, it } from 'bun:test'
 import { Elysia, t } from 'elysia'
 import { JsonData, SimpleAuth, checkRoutes, simpleAuth, type RawConfig } from '../src/auth'
-import { parseBoolean, parseInteger } from '../src/auth/params'
+import { parseBoolean, parseInteger } from '../src/auth/params/args'
 import { FAST_PASSWORDS, call, fastHash } from './helpers'
 
 describe('parseInteger: Python int(s, 0)', () => {

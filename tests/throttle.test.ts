@@ -5,8 +5,8 @@
 import { afterEach, describe, expect, it, setSystemTime } from 'bun:test'
 import { Elysia } from 'elysia'
 import { SimpleAuth, parseSettings, setClientAddress, simpleAuth } from '../src/auth'
-import { MemoryBackend } from '../src/auth/cache'
-import { Throttle } from '../src/auth/throttle'
+import { MemoryBackend } from '../src/auth/cache/cache'
+import { Throttle } from '../src/auth/authn/throttle'
 import { FAST_PASSWORDS, buildRequest, type RequestOptions } from './helpers'
 
 afterEach(() => setSystemTime())

@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it, setSystemTime } from 'bun:test'
 import { SignJWT, UnsecuredJWT, decodeJwt, decodeProtectedHeader } from 'jose'
 import { ErrorResponse, parseSettings, type RawConfig } from '../src/auth'
-import { TokenManager, formatLimit, parseLimit, simplifyRealm } from '../src/auth/tokens'
+import { TokenManager, formatLimit, parseLimit, simplifyRealm } from '../src/auth/tokens/tokens'
 
 // Vectors computed once with Python's hashlib, independently of this code:
 // hashlib.blake2s(b'Test:calvin:20380119031407:secret-secret-secret').digest()[:N].hex()

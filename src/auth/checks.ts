@@ -3,13 +3,13 @@
  * verification (throttled), token validation and revocation, group and object permission
  * checks, and FlaskSimpleAuth's uncache API. `SimpleAuth` adds the registration API.
  */
-import type { Settings } from './config'
+import type { Settings } from './config/settings'
 import { ErrorResponse } from './errors'
-import { PasswordManager } from './passwords'
-import { TokenManager, type TokenIdentity, type TokenVersion } from './tokens'
-import { Cache, MemoryBackend } from './cache'
-import { Throttle } from './throttle'
-import type { Permission } from './authz'
+import { PasswordManager } from './authn/passwords'
+import { TokenManager, type TokenIdentity, type TokenVersion } from './tokens/tokens'
+import { Cache, MemoryBackend } from './cache/cache'
+import { Throttle } from './authn/throttle'
+import type { Permission } from './authz/rules'
 import type {
 	GetUserPass,
 	GroupCheck,

@@ -23,8 +23,8 @@ export {
 	type UserVersion,
 	type RequestRecord,
 	type RequestLog
-} from './core'
-export { simpleAuth, checkRoutes, RequestState } from './plugin'
+} from './simple-auth'
+export { simpleAuth, checkRoutes, RequestState } from './http/plugin'
 export { ErrorResponse, ConfigError, err } from './errors'
 export {
 	DIRECTIVES,
@@ -34,7 +34,7 @@ export {
 	type RawConfig,
 	type Scheme,
 	type BuiltinScheme
-} from './config'
+} from './config/settings'
 export {
 	JsonData,
 	Special,
@@ -47,10 +47,10 @@ export {
 	type CastFunction,
 	type SpecialFunction,
 	type SpecialContext
-} from './params'
-export type { AuthzRule, PermissionRule } from './authz'
-export { simplifyRealm } from './tokens'
-export { setClientAddress, isLoopback } from './client'
-export { randomSecret } from './secrets'
+} from './params/args'
+export type { AuthzRule, PermissionRule } from './authz/rules'
+export { simplifyRealm } from './tokens/tokens'
+export { setClientAddress, isLoopback } from './http/client'
+export { randomSecret } from './tokens/secrets'
 export type { Granted, UserOf, ArgsOf, SimpleAuthPlugin, RouteMacros } from './http/route-types'
-export { openapiDocument, type OpenApiDocument, type OpenApiInfo } from './openapi'
+export { openapiDocument, type OpenApiDocument, type OpenApiInfo } from './http/openapi'

@@ -1,7 +1,7 @@
 /**
  * The hooks an application registers, and the records the framework gives back.
  */
-import type { Scheme } from './config'
+import type { Scheme } from './config/settings'
 import type { AuthnInput, Found } from './authn/schemes'
 
 export type { AuthnInput } from './authn/schemes'

@@ -4,10 +4,10 @@
  * ErrorResponse when it carries bad ones.
  */
 import { ErrorResponse, maskToken, withDetail } from '../errors'
-import type { Settings } from '../config'
-import type { TokenIdentity } from '../tokens'
-import type { RequestParams } from '../request'
-import { isLoopback, type ClientInfo } from '../client'
+import type { Settings } from '../config/settings'
+import type { TokenIdentity } from '../tokens/tokens'
+import type { RequestParams } from '../params/request'
+import { isLoopback, type ClientInfo } from '../http/client'
 import { hasScheme, parseBasicAuthorization } from './basic'
 import { extractToken } from './token'
 

@@ -2,8 +2,8 @@
  * Where the token scheme finds a token: the Authorization header (bearer), a request
  * parameter, a cookie, or a header of its own.
  */
-import type { TokenSettings } from '../config'
-import type { RequestParams } from '../request'
+import type { TokenSettings } from '../config/settings'
+import type { RequestParams } from '../params/request'
 import { hasScheme } from './basic'
 
 /** The value of one cookie of a Cookie header, or undefined. */

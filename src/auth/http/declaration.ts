@@ -3,9 +3,9 @@
  * registered. The plugin instance that serves the route makes it; the request pipeline, the
  * start-up route checks, the 404/405 index and the OpenAPI document all read this one object.
  */
-import type { Scheme } from '../config'
-import type { CompiledAuthz } from '../authz'
-import type { CompiledArgs } from '../params'
+import type { Scheme } from '../config/settings'
+import type { CompiledAuthz } from '../authz/rules'
+import type { CompiledArgs } from '../params/args'
 
 /** The route options a declaration is made of, as a route gives them. */
 export interface RouteOptionValues {

@@ -31,7 +31,7 @@ import type {
 	UnionResponseStatus,
 	UnwrapRoute
 } from 'elysia/types'
-import type { AuthzRule } from '../authz'
+import type { AuthzRule } from '../authz/rules'
 
 /** `authz` values that let anyone in: the handler may see no user. */
 export type OpenRule = 'OPEN' | 'NOAUTH'

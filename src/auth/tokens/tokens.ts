@@ -5,8 +5,8 @@
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto'
 import { sameSecret } from './secrets'
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose'
-import type { TokenSettings } from './config'
-import { ConfigError, ErrorResponse } from './errors'
+import type { TokenSettings } from '../config/settings'
+import { ConfigError, ErrorResponse } from '../errors'
 
 /** A verified token: who it is for and when it expires (seconds since the epoch). */
 export interface TokenIdentity {

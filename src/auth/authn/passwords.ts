@@ -2,9 +2,9 @@
  * Passwords: strength rules checked when hashing, hashing and verification with
  * `Bun.password` (argon2id by default, or bcrypt).
  */
-import type { PasswordSettings } from './config'
-import { ErrorResponse } from './errors'
-import { sameSecret } from './secrets'
+import type { PasswordSettings } from '../config/settings'
+import { ErrorResponse } from '../errors'
+import { sameSecret } from '../tokens/secrets'
 
 export class PasswordManager {
 	readonly #algorithm: Bun.Password.AlgorithmLabel

@@ -14,10 +14,10 @@ import {
 	type TUnsafe
 } from '@sinclair/typebox'
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler'
-import { ErrorResponse } from './errors'
+import { ErrorResponse } from '../errors'
 import { checkJson, type RawParam, type RequestParams } from './request'
-import { ConfigError } from './errors'
-import { readCookie } from './authn/token'
+import { ConfigError } from '../errors'
+import { readCookie } from '../authn/token'
 
 /**
  * Any JSON value; sent over HTTP as a JSON string (FlaskSimpleAuth's `JsonData`).

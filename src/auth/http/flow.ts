@@ -5,10 +5,10 @@
  * synchronously); any other route by a hook of its own, which answers what memory knows (a
  * known token or known credentials, a request without body) without waiting.
  */
-import type { Authenticated, SimpleAuth } from './core'
-import { expandSchemes, type Scheme } from './config'
-import { ConfigError, ErrorResponse } from './errors'
-import { fillArgs } from './params'
+import type { Authenticated, SimpleAuth } from '../simple-auth'
+import { expandSchemes, type Scheme } from '../config/settings'
+import { ConfigError, ErrorResponse } from '../errors'
+import { fillArgs } from '../params/args'
 import { EarlyResponse } from './responses'
 import { NO_SCOPES, type RequestState } from './state'
 

@@ -2,7 +2,7 @@
  * Reading a TOML configuration so that its errors point at the place: Bun.TOML.parse tells
  * what is wrong but not where, so the line and column are found by parsing prefixes.
  */
-import { ConfigError } from './errors'
+import { ConfigError } from '../errors'
 
 /** Larger texts are not searched for the place of an error (each step parses a prefix). */
 const SEARCH_LIMIT = 64 * 1024

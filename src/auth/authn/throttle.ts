@@ -4,8 +4,8 @@
  * before any hashing, even for the right password, until the window passes. Counters live in
  * the cache's backend: in memory, or in Redis to be shared by every instance.
  */
-import { ErrorResponse } from './errors'
-import { MemoryBackend, type CacheBackend } from './cache'
+import { ErrorResponse } from '../errors'
+import { MemoryBackend, type CacheBackend } from '../cache/cache'
 
 export interface ThrottleSettings {
 	enabled: boolean

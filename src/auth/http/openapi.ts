@@ -4,10 +4,10 @@
  */
 import type { AnyElysia } from 'elysia'
 import { OptionalKind, type TSchema } from '@sinclair/typebox'
-import type { SimpleAuth } from './core'
-import type { Scheme, Settings } from './config'
-import type { CompiledArgs } from './params'
-import { declarationOf } from './http/declaration'
+import type { SimpleAuth } from '../simple-auth'
+import type { Scheme, Settings } from '../config/settings'
+import type { CompiledArgs } from '../params/args'
+import { declarationOf } from './declaration'
 
 export interface OpenApiInfo {
 	title: string

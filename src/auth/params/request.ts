@@ -2,7 +2,7 @@
  * Raw request parameters, merged FlaskSimpleAuth's way: for a JSON request the JSON body
  * wins over the query string; otherwise the query string wins over the form.
  */
-import { ErrorResponse } from './errors'
+import { ErrorResponse } from '../errors'
 
 /** The body as read once by the framework's parser, before anything interprets it. */
 export interface RawBody {

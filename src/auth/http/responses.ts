@@ -2,11 +2,11 @@
  * What the framework adds to responses: FSA-* headers, FSA_ADD_HEADERS, challenges on 401,
  * the token cookie, and errors rendered in the FSA_ERROR_RESPONSE format.
  */
-import type { SimpleAuth } from './core'
+import type { SimpleAuth } from '../simple-auth'
 import type { RequestState } from './state'
-import { ErrorResponse, renderErrorBody } from './errors'
-import { basicChallenge } from './authn/basic'
-import { bearerChallenge } from './authn/token'
+import { ErrorResponse, renderErrorBody } from '../errors'
+import { basicChallenge } from '../authn/basic'
+import { bearerChallenge } from '../authn/token'
 export { pathOf } from './paths'
 
 /** The WWW-Authenticate value of a 401: one challenge per scheme that has one, sorted. */

@@ -4,7 +4,7 @@
  * (TTL or LRU, size-bounded) or in Redis so that several instances share it.
  */
 import { RedisClient } from 'bun'
-import { ErrorResponse } from './errors'
+import { ErrorResponse } from '../errors'
 
 export type CacheKind = 'ttl' | 'lru' | 'none' | 'redis'
 

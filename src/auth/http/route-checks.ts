@@ -4,10 +4,10 @@
  * object permissions over variables it has.
  */
 import type { AnyElysia } from 'elysia'
-import { SimpleAuth } from './core'
+import { SimpleAuth } from '../simple-auth'
 import type { Served } from './plugin'
-import { declarationOf } from './http/declaration'
-import { ConfigError } from './errors'
+import { declarationOf } from './declaration'
+import { ConfigError } from '../errors'
 import type { RouteFlow } from './flow'
 
 interface IndexedRoute {

@@ -4,12 +4,12 @@
  */
 import type { TSchema } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
-import { ConfigError, parseErrorFormat, type ErrorFormat } from './errors'
-import type { CacheKind, CacheSettings } from './cache'
-import type { ThrottleSettings } from './throttle'
+import { ConfigError, parseErrorFormat, type ErrorFormat } from '../errors'
+import type { CacheKind, CacheSettings } from '../cache/cache'
+import type { ThrottleSettings } from '../authn/throttle'
 import { DIRECTIVES, type Directive } from './directives'
 import { isIP } from 'node:net'
-import { randomSecret } from './secrets'
+import { randomSecret } from '../tokens/secrets'
 import { checkDirectiveCase, parseTomlFile } from './toml'
 
 export { DIRECTIVES, type DirectiveName } from './directives'

@@ -2,10 +2,10 @@
  * SimpleAuth, free of any HTTP server: the application registers its hooks here, and the
  * authentication chain runs here; the checks and their caches are in checks.ts.
  */
-import { parseSettings, type RawConfig, type Scheme } from './config'
+import { parseSettings, type RawConfig, type Scheme } from './config/settings'
 import { ConfigError, ErrorResponse } from './errors'
 import { AuthChecks } from './checks'
-import type { CastFunction, SpecialFunction } from './params'
+import type { CastFunction, SpecialFunction } from './params/args'
 import type {
 	AfterRequest,
 	Authenticated,

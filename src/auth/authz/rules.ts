@@ -1,7 +1,7 @@
 /**
  * Authorization rules as routes declare them (`authz`), compiled once at registration.
  */
-import { ConfigError } from './errors'
+import { ConfigError } from '../errors'
 
 /** An object permission: `[domain, variables, mode]`; variables are ":"-separated names. */
 export type PermissionRule = readonly [domain: string, variables: string, mode?: string | null]

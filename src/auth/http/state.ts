@@ -2,9 +2,9 @@
  * Per-request state: when the request started and its id, the route's declaration, what the checks found (user, scheme, scopes), and what is worked out
  * only when asked (the client's address, the merged request parameters).
  */
-import type { Scheme } from './config'
-import type { RouteDeclaration } from './http/declaration'
-import { ErrorResponse } from './errors'
+import type { Scheme } from '../config/settings'
+import type { RouteDeclaration } from './declaration'
+import { ErrorResponse } from '../errors'
 import {
 	EMPTY_PARAMS,
 	mergeParams,
@@ -12,9 +12,9 @@ import {
 	type ParamLimits,
 	type RawBody,
 	type RequestParams
-} from './request'
+} from '../params/request'
 import { clientInfo, socketAddress, type ClientInfo } from './client'
-import type { AuthnInput } from './authn/schemes'
+import type { AuthnInput } from '../authn/schemes'
 import { pathOf } from './paths'
 
 /** What every request of one plugin shares: the trusted proxies, and the server once it listens. */
