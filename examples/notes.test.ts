@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'bun:test'
 import { checkRoutes } from '../src/auth'
-import { call } from '../tests/helpers'
+import { call } from '../tests/support/helpers'
 import { createNotesApp } from './notes'
 
 const cheap = { FSA_PASSWORD_OPTS: { memory_cost: 64, time_cost: 1 } }

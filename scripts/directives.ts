@@ -1,6 +1,6 @@
 /**
  * Print the README's directive table from src/auth/config/directives.ts, so that the two never
- * disagree: `bun scripts/directives.ts` (tests/directives.test.ts checks the README).
+ * disagree: `bun scripts/directives.ts` (tests/auth/directives.test.ts checks the README).
  */
 import { DIRECTIVES } from '../src/auth/config/directives'
 

@@ -1,4 +1,0 @@
-import { acmeStoreSuite } from './acme-store-suite'
-import { postgresStore } from './stores'
-
-acmeStoreSuite(postgresStore())

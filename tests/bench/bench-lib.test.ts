@@ -1,0 +1,57 @@
+/**
+ * The benchmark's own arithmetic: wrk's output read right, medians, and the CPU accounting the
+ * side-by-side ratios rely on (a server CPU left idle would pull them towards 1).
+ */
+import { describe, expect, it } from 'bun:test'
+import { cpus } from 'node:os'
+import { cpusBusy, median, parseWrk } from '../../scripts/bench-lib'
+
+const WRK_OUTPUT = `Running 2s test @ http://127.0.0.1:5801/hello
+  1 threads and 32 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency   412.33us  301.12us   9.87ms   95.12%
+    Req/Sec    78.12k     3.21k   82.00k    80.00%
+  Latency Distribution
+     50%  350.00us
+     75%  420.00us
+     90%  530.00us
+     99%    1.58ms
+  155432 requests in 2.00s, 28.61MB read
+  Socket errors: connect 0, read 2, write 1, timeout 4
+  Non-2xx or 3xx responses: 12
+Requests/sec:  77703.15
+Transfer/sec:     14.30MB
+`
+
+describe('bench helpers', () => {
+	it('read req/s, latencies in ms, requests and errors from wrk --latency', () => {
+		expect(parseWrk(WRK_OUTPUT)).toEqual({
+			rps: 77703.15,
+			p50Ms: 0.35,
+			p99Ms: 1.58,
+			requests: 155432,
+			non2xx: 12,
+			socketErrors: 7
+		})
+		expect(() => parseWrk('wrk: connection refused')).toThrow('cannot parse wrk output')
+	})
+
+	it('take the median of odd and even counts, whatever the order', () => {
+		expect(median([3, 1, 2])).toBe(2)
+		expect(median([0.9, 0.7, 0.8, 1])).toBeCloseTo(0.85)
+	})
+
+	it('tell how busy some CPUs were, from 0 to 1', () => {
+		const all = cpusBusy(undefined)
+		const listed = cpusBusy(`0-${cpus().length - 1}`)
+		const first = cpusBusy('0')
+		const until = performance.now() + 200
+		while (performance.now() < until);
+		for (const share of [all(), listed(), first()]) {
+			expect(share).toBeGreaterThanOrEqual(0)
+			expect(share).toBeLessThanOrEqual(1)
+		}
+		// this loop kept one CPU busy: the whole machine was at least that busy
+		expect(all()).toBeGreaterThan(0.5 / cpus().length)
+	})
+})

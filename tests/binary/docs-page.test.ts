@@ -1,0 +1,90 @@
+/**
+ * The docs page of the compiled binary in headless Chromium: it renders the route list
+ * without a single request to another origin (its scripts and styles are in the binary).
+ * Needs Debian's chromium, installed when missing; skipped, with a warning, where it cannot be.
+ * ACME_BINARY names a binary to test instead of building one.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { existsSync } from 'node:fs'
+import { chromium, type Browser } from 'playwright-core'
+import { ensurePackage } from '../../scripts/services'
+import { Binary } from '../support/binary'
+
+const CHROMIUM = '/usr/bin/chromium'
+const CHROMIUM_ARGS = [
+	'--headless',
+	'--no-sandbox',
+	'--disable-gpu',
+	'--disable-quic',
+	'--no-first-run',
+	'--disable-background-networking',
+	'--disable-component-update',
+	'--disable-sync'
+]
+const ROUTES = [
+	'/health',
+	'/hello',
+	'/hello-me',
+	'/stuff',
+	'/stuff/{sid}',
+	'/token',
+	'/user',
+	'/days',
+	'/primes',
+	'/len'
+]
+
+// installed from Debian's packages where missing (as root; top-level await has no time limit)
+const available = await ensurePackage('chromium', () => existsSync(CHROMIUM))
+if (!available) console.warn(`SKIPPED docs page test: ${CHROMIUM} is missing and cannot be installed`)
+
+let binary: Binary | undefined
+let browser: Browser | undefined
+let base: string
+
+describe.skipIf(!available)('the docs page in headless Chromium', () => {
+	beforeAll(async () => {
+		// the binary ACME_BINARY names, or one built into a temporary directory
+		binary = new Binary('acme-docs-', process.env.ACME_BINARY || undefined)
+		if (!process.env.ACME_BINARY) binary.build()
+		base = (await binary.start({})).base
+		browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 15_000 })
+	}, 30_000)
+
+	afterAll(async () => {
+		await browser?.close()
+		await binary?.cleanup()
+	})
+
+	test('renders the route list with no request outside the service', async () => {
+		const page = await browser!.newPage()
+		const origin = new URL(base).origin
+		const foreign: string[] = []
+		const failed: string[] = []
+		const errors: string[] = []
+		await page.route('**', (route) => {
+			const url = route.request().url()
+			if (url.startsWith('data:') || new URL(url).origin === origin) return route.continue()
+			foreign.push(url)
+			return route.abort()
+		})
+		page.on('response', (response) => {
+			if (response.status() >= 400) failed.push(`${response.status()} ${response.url()}`)
+		})
+		page.on('pageerror', (error) => errors.push(error.message))
+
+		const response = await page.goto(`${base}/openapi`, { waitUntil: 'load' })
+		expect(response?.status()).toBe(200)
+		// the route list is built by the page's scripts from /openapi/json
+		await page.getByText('/stuff/{sid}', { exact: true }).waitFor({ state: 'visible', timeout: 10_000 })
+		expect(await page.getByText('/hello-me', { exact: true }).isVisible()).toBe(true)
+		const text = await page.locator('body').innerText()
+		for (const path of ROUTES) expect(text).toContain(path)
+		expect(text).toContain('PATCH')
+		await page.waitForLoadState('networkidle')
+
+		expect(foreign).toEqual([])
+		expect(failed).toEqual([])
+		expect(errors).toEqual([])
+	}, 30_000)
+})

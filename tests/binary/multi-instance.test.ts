@@ -1,0 +1,197 @@
+/**
+ * Two instances of the compiled binary sharing one PostgreSQL and one Redis behave as one
+ * service, also behind nginx with docs/nginx.conf. Real servers, started here on loopback;
+ * skipped with a visible message only when they are not installed.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { ensurePackage, startPostgres, startRedis, type Service } from '../../scripts/services'
+import { Binary, http, toml, type Server } from '../support/binary'
+import { requireServer } from '../support/real-servers'
+
+const ADMIN = 'acme:Adm1n-Pass'
+let postgres: Service | undefined
+let redis: Service | undefined
+let binary: Binary
+let config: string
+let a: Server
+let b: Server
+let ready = false
+
+beforeAll(async () => {
+	;[postgres, redis] = await Promise.all([startPostgres(), startRedis()])
+	if (!requireServer('postgresql', postgres) || !requireServer('redis-server', redis)) return
+	if (!postgres || !redis) return // (narrows the types)
+	binary = new Binary('acme-multi-').build()
+	config = toml({
+		FSA_AUTH: ['token', 'basic', 'param', 'none'],
+		FSA_PASSWORD_OPTS: { memory_cost: 64, time_cost: 1 },
+		FSA_TOKEN_SECRET: 'multi-instance-secret-0123456789',
+		FSA_CACHE: 'redis',
+		FSA_CACHE_OPTS: { url: redis.url },
+		FSA_CACHE_PREFIX: 'acme:',
+		FSA_THROTTLE_LOGIN: 3,
+		FSA_TRUSTED_PROXIES: ['127.0.0.1']
+	})
+	// both start at once: migrations run under a lock, the admin is created once
+	;[a, b] = await Promise.all([
+		binary.start({ config, db: postgres.url, pass: 'Adm1n-Pass' }),
+		binary.start({ config, db: postgres.url, pass: 'Adm1n-Pass' })
+	])
+	ready = true
+}, 600_000) // time to install the servers where they are missing
+
+afterAll(async () => {
+	await binary?.cleanup()
+	await Promise.all([postgres?.stop(), redis?.stop()])
+})
+
+const shared = (name: string, body: () => Promise<void>) =>
+	test(name, async () => {
+		if (!ready) return console.warn(`SKIPPED: ${name}`)
+		await body()
+	})
+
+/** Run a command of the binary on the shared database, `input` on stdin; its exit code. */
+async function cli(args: string[], input = ''): Promise<number | null> {
+	const exit = await binary.exec([...args, '--config', binary.file(config), '--db', postgres!.url], {
+		stdin: input
+	})
+	return exit.code
+}
+
+describe('two instances, one PostgreSQL, one Redis', () => {
+	shared('a user created on A logs in on B; a duplicate on B is a 409', async () => {
+		const user = { login: 'calvin', password: 'Hobbes-1', email: 'calvin@acme.org' }
+		expect((await http('POST', `${a.base}/user`, { basic: ADMIN, json: user })).status).toBe(201)
+		expect((await http('GET', `${b.base}/hello-me`, { basic: 'calvin:Hobbes-1' })).json).toEqual({
+			msg: 'hello',
+			user: 'calvin'
+		})
+		expect((await http('POST', `${b.base}/user`, { basic: ADMIN, json: user })).status).toBe(409)
+	})
+
+	shared('a token from A works on B; an object permission on B uses data written on A', async () => {
+		const { token } = (await http('GET', `${a.base}/token`, { basic: 'calvin:Hobbes-1' })).json
+		expect((await http('GET', `${b.base}/hello-me`, { bearer: token })).status).toBe(200)
+		expect(
+			(await http('POST', `${a.base}/stuff`, { bearer: token, json: { stuff: 'tiger', price: 9 } }))
+				.status
+		).toBe(201)
+		expect(
+			(await http('PATCH', `${b.base}/stuff/tiger`, { basic: ADMIN, json: { price: 1 } })).status
+		).toBe(403)
+		expect(
+			(await http('PATCH', `${b.base}/stuff/tiger`, { bearer: token, json: { price: 10 } })).status
+		).toBe(200)
+		expect((await http('GET', `${a.base}/stuff`, { bearer: token })).json).toEqual([['tiger', 10]])
+	})
+
+	shared('a brute-force lockout triggered on A applies on B', async () => {
+		const user = { login: 'susie', password: 'Derkins-1', email: 'susie@acme.org' }
+		expect((await http('POST', `${a.base}/user`, { basic: ADMIN, json: user })).status).toBe(201)
+		for (let attempt = 0; attempt < 3; attempt++)
+			expect((await http('GET', `${a.base}/hello-me`, { basic: 'susie:wrong' })).status).toBe(401)
+		const locked = await http('GET', `${b.base}/hello-me`, { basic: 'susie:Derkins-1' })
+		expect(locked.status).toBe(429)
+		expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(0)
+	})
+
+	shared('a password changed next to A is effective on B at the next request', async () => {
+		// warm B's caches with the old password first
+		expect((await http('GET', `${b.base}/hello-me`, { basic: 'calvin:Hobbes-1' })).status).toBe(200)
+		expect(await cli(['user', 'passwd', 'calvin'], 'Hobbes-2\n')).toBe(0)
+		expect((await http('GET', `${b.base}/hello-me`, { basic: 'calvin:Hobbes-1' })).status).toBe(401)
+		expect((await http('GET', `${a.base}/hello-me`, { basic: 'calvin:Hobbes-2' })).status).toBe(200)
+	})
+
+	shared('a token revoked on A (logout) is refused by B', async () => {
+		const { token } = (await http('GET', `${b.base}/token`, { basic: 'calvin:Hobbes-2' })).json
+		expect((await http('GET', `${b.base}/hello-me`, { bearer: token })).status).toBe(200)
+		expect((await http('DELETE', `${a.base}/token`, { bearer: token })).status).toBe(204)
+		expect(await http('GET', `${b.base}/hello-me`, { bearer: token })).toMatchObject({
+			status: 401,
+			text: 'revoked auth token'
+		})
+	})
+
+	shared('nginx with docs/nginx.conf spreads requests over both instances', async () => {
+		const nginxPath = () =>
+			Bun.which('nginx') ?? (existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : null)
+		if (!(await ensurePackage('nginx', () => nginxPath() !== null)))
+			return console.warn('SKIPPED: nginx is not installed and cannot be (apt-get install nginx)')
+		const nginx = nginxPath()!
+		const dir = mkdtempSync(join(tmpdir(), 'acme-nginx-'))
+		const port = a.port + 1000 > 65000 ? a.port - 1000 : a.port + 1000
+		const sample = await Bun.file(join(import.meta.dir, '..', '..', 'docs', 'nginx.conf')).text()
+		const conf = sample
+			.replace('127.0.0.1:5001', `127.0.0.1:${a.port}`)
+			.replace('127.0.0.1:5002', `127.0.0.1:${b.port}`)
+			.replace('127.0.0.1:8080', `127.0.0.1:${port}`)
+		writeFileSync(join(dir, 'nginx.conf'), conf)
+		const proxy = Bun.spawn(
+			[
+				nginx,
+				'-p',
+				dir,
+				'-c',
+				join(dir, 'nginx.conf'),
+				'-g',
+				`daemon off; pid ${dir}/nginx.pid; error_log stderr;`
+			],
+			{ stdout: 'ignore', stderr: 'pipe' }
+		)
+		try {
+			const base = `http://127.0.0.1:${port}`
+			for (let waited = 0; waited < 5000; waited += 50) {
+				const up = await fetch(`${base}/hello`)
+					.then((response) => response.ok)
+					.catch(() => false)
+				if (up) break
+				await Bun.sleep(50)
+			}
+			const ids = new Set<string>()
+			for (let index = 0; index < 8; index++) {
+				const response = await http('GET', `${base}/hello-me`, { basic: 'calvin:Hobbes-2' })
+				expect(response.status).toBe(200)
+				ids.add(response.headers.get('x-request-id') ?? '')
+			}
+			// nginx's $request_id reached the instances and came back, one per request
+			expect(ids.size).toBe(8)
+			// an fsa token made in the second of the logout above would be that revoked token
+			await Bun.sleep(1100)
+			const { token } = (await http('GET', `${base}/token`, { basic: 'calvin:Hobbes-2' })).json
+			for (let index = 0; index < 4; index++)
+				expect((await http('GET', `${base}/hello-me`, { bearer: token })).status).toBe(200)
+		} finally {
+			proxy.kill()
+			await proxy.exited
+			rmSync(dir, { recursive: true, force: true })
+		}
+	})
+
+	shared('data survives restarting both instances', async () => {
+		const stopped = await Promise.all([a.stop(), b.stop()])
+		for (const { code } of stopped) expect(code).toBe(0)
+		// each instance answered some of the requests that went through nginx (nginx's 32-hex ids)
+		for (const { stdout } of stopped) {
+			const records = stdout
+				.split('\n')
+				.filter((line) => line.startsWith('{'))
+				.map((line) => JSON.parse(line) as { reqid: string; path: string; status: number })
+			expect(
+				records.some((record) => /^[0-9a-f]{32}$/.test(record.reqid) && record.status === 200)
+			).toBe(true)
+		}
+		;[a, b] = await Promise.all([
+			binary.start({ config, db: postgres!.url }),
+			binary.start({ config, db: postgres!.url })
+		])
+		expect((await http('GET', `${b.base}/stuff`, { basic: 'calvin:Hobbes-2' })).json).toEqual([
+			['tiger', 10]
+		])
+		expect((await http('GET', `${a.base}/hello-me`, { basic: ADMIN })).status).toBe(200)
+	})
+})
