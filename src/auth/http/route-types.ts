@@ -7,7 +7,6 @@
  * and `args` (the static type of the route's `args` schema). They apply only to applications
  * that use `simpleAuth(auth)`, and only to routes that declare `authz`.
  */
-import type { Static, TObject } from '@sinclair/typebox'
 import type {
 	BaseMacro,
 	ComposeElysiaResponse,
@@ -21,34 +20,18 @@ import type {
 	JoinPath,
 	LocalHook,
 	MacroToContext,
-	MacroToProperty,
 	MergeSchema,
 	MetadataBase,
 	NonResolvableMacroKey,
 	PossibleResponse,
+	RouteSchema,
 	RouteBase,
 	SingletonBase,
 	UnionResponseStatus,
 	UnwrapRoute
 } from 'elysia/types'
 import type { AuthzRule } from '../authz/rules'
-
-/** `authz` values that let anyone in: the handler may see no user. */
-export type OpenRule = 'OPEN' | 'NOAUTH'
-
-/** The login a handler receives under an `authz` rule. */
-export type UserOf<Rule> = Rule extends OpenRule ? string | null : string
-
-/** The arguments a handler receives from an `args` schema. */
-export type ArgsOf<Options> = Options extends { args: infer Schema extends TObject } ? Static<Schema> : {}
-
-/** What the framework adds to the context of a route's handler. */
-export type Granted<Rule, Options> = {
-	/** The authenticated login; null only on OPEN routes reached without credentials. */
-	user: UserOf<Rule>
-	/** The route's parameters, typed and converted from the path, query, form and JSON body. */
-	args: ArgsOf<Options>
-}
+import type { Granted } from './handler-types'
 
 /**
  * What a declared route may answer besides its handler's value: a missing or bad parameter,
@@ -68,45 +51,91 @@ type WithGrant<Context, Rule, Options> = {
 	resolve: (Context extends { resolve: infer Resolved } ? Resolved : {}) & Granted<Rule, Options>
 }
 
+/** Elysia's class parameters, bundled, so that each overload names them once. */
+interface App<
+	BasePath extends string = string,
+	Singleton extends SingletonBase = SingletonBase,
+	Definitions extends DefinitionBase = DefinitionBase,
+	Metadata extends MetadataBase = MetadataBase,
+	Routes extends RouteBase = RouteBase,
+	Ephemeral extends EphemeralType = EphemeralType,
+	Volatile extends EphemeralType = EphemeralType
+> {
+	base: BasePath
+	singleton: Singleton
+	definitions: Definitions
+	metadata: Metadata
+	routes: Routes
+	ephemeral: Ephemeral
+	volatile: Volatile
+}
+
 /** The schema Elysia infers for a route (its own computation, unchanged). */
 type RouteSchemaOf<
-	BasePath extends string,
+	A extends App,
 	Path extends string,
-	Input extends InputSchema<keyof Definitions['typebox'] & string>,
-	Definitions extends DefinitionBase,
-	Metadata extends MetadataBase,
-	Ephemeral extends EphemeralType,
-	Volatile extends EphemeralType
+	Input extends InputSchema<keyof A['definitions']['typebox'] & string>
 > = IntersectIfObjectSchema<
 	MergeSchema<
-		UnwrapRoute<Input, Definitions['typebox'], JoinPath<BasePath, Path>>,
-		MergeSchema<Volatile['schema'], MergeSchema<Ephemeral['schema'], Metadata['schema']>>
+		UnwrapRoute<Input, A['definitions']['typebox'], JoinPath<A['base'], Path>>,
+		MergeSchema<A['volatile']['schema'], MergeSchema<A['ephemeral']['schema'], A['metadata']['schema']>>
 	>,
-	Metadata['standaloneSchema'] & Ephemeral['standaloneSchema'] & Volatile['standaloneSchema']
+	A['metadata']['standaloneSchema'] & A['ephemeral']['standaloneSchema'] & A['volatile']['standaloneSchema']
 >
+
+/** What a handler's context is made of besides the route's schema (Elysia's own computation). */
+type DecoratorOf<A extends App> = A['singleton'] & {
+	derive: A['ephemeral']['derive'] & A['volatile']['derive']
+	resolve: A['ephemeral']['resolve'] & A['volatile']['resolve']
+}
+
+/** Elysia's macro context of a route, plus what the framework grants its handler. */
+type ContextOf<A extends App, Input, Rule> = WithGrant<
+	{} extends A['metadata']['macroFn']
+		? {}
+		: Omit<Input, NonResolvableMacroKey> extends infer Selected extends BaseMacro
+			? MacroToContext<A['metadata']['macroFn'], Selected, A['definitions']['typebox']>
+			: {},
+	Rule,
+	Input
+>
+
+/** A route's options, as Elysia types them, with the `authz` rule they declare. */
+type HookOf<
+	A extends App,
+	Input extends A['metadata']['macro'] & InputSchema<keyof A['definitions']['typebox'] & string>,
+	Schema extends RouteSchema,
+	Context extends {
+		response: PossibleResponse
+		return: PossibleResponse
+		resolve: Record<string, unknown>
+	},
+	Decorator extends SingletonBase,
+	Rule
+> = LocalHook<
+	Input,
+	Schema & Context,
+	Decorator,
+	A['definitions']['error'],
+	keyof A['metadata']['parser']
+> & { authz: Rule }
 
 /** The application after a route is added (Elysia's own result type, for Eden and chaining). */
 type WithRoute<
 	Method extends string,
-	BasePath extends string,
-	Singleton extends SingletonBase,
-	Definitions extends DefinitionBase,
-	Metadata extends MetadataBase,
-	Routes extends RouteBase,
-	Ephemeral extends EphemeralType,
-	Volatile extends EphemeralType,
+	A extends App,
 	Path extends string,
 	Schema,
 	Context extends { return: unknown },
 	Handle
 > = import('elysia').Elysia<
-	BasePath,
-	Singleton,
-	Definitions,
-	Metadata,
-	Routes &
+	A['base'],
+	A['singleton'],
+	A['definitions'],
+	A['metadata'],
+	A['routes'] &
 		CreateEden<
-			JoinPath<BasePath, Path>,
+			JoinPath<A['base'], Path>,
 			{
 				[method in Method]: CreateEdenResponse<
 					Path,
@@ -115,44 +144,24 @@ type WithRoute<
 					ComposeElysiaResponse<
 						Schema &
 							Context &
-							Metadata['standaloneSchema'] &
-							Ephemeral['standaloneSchema'] &
-							Volatile['standaloneSchema'],
+							A['metadata']['standaloneSchema'] &
+							A['ephemeral']['standaloneSchema'] &
+							A['volatile']['standaloneSchema'],
 						Handle,
 						UnionResponseStatus<
-							Metadata['response'],
+							A['metadata']['response'],
 							UnionResponseStatus<
-								Ephemeral['response'],
-								UnionResponseStatus<Volatile['response'], Context['return'] & {}>
+								A['ephemeral']['response'],
+								UnionResponseStatus<A['volatile']['response'], Context['return'] & {}>
 							>
 						>
 					>
 				>
 			}
 		>,
-	Ephemeral,
-	Volatile
+	A['ephemeral'],
+	A['volatile']
 >
-
-/** Elysia's macro context of a route (its own computation). */
-type ContextOf<
-	Metadata extends MetadataBase,
-	Definitions extends DefinitionBase,
-	Input
-> = {} extends Metadata['macroFn']
-	? {}
-	: Omit<Input, NonResolvableMacroKey> extends infer Selected extends BaseMacro
-		? MacroToContext<Metadata['macroFn'], Selected, Definitions['typebox']>
-		: {}
-
-type DecoratorOf<
-	Singleton extends SingletonBase,
-	Ephemeral extends EphemeralType,
-	Volatile extends EphemeralType
-> = Singleton & {
-	derive: Ephemeral['derive'] & Volatile['derive']
-	resolve: Ephemeral['resolve'] & Volatile['resolve']
-}
 
 declare module 'elysia' {
 	// the type parameters must be named as Elysia's own class names them
@@ -170,382 +179,128 @@ declare module 'elysia' {
 			const Input extends Metadata['macro'] &
 				InputSchema<keyof Definitions['typebox'] & string> &
 				Declared<Metadata['macro']>,
-			const Schema extends RouteSchemaOf<
-				BasePath,
-				Path,
-				Input,
-				Definitions,
-				Metadata,
-				Ephemeral,
-				Volatile
-			>,
-			const Decorator extends DecoratorOf<Singleton, Ephemeral, Volatile>,
+			const Schema extends RouteSchemaOf<A, Path, Input>,
+			const Decorator extends DecoratorOf<A>,
 			const Rule extends AuthzRule,
-			const Context extends WithGrant<ContextOf<Metadata, Definitions, Input>, Rule, Input>,
-			const Handle extends InlineHandler<NoInfer<Schema>, NoInfer<Decorator>, Context>
+			const Context extends ContextOf<A, Input, Rule>,
+			const Handle extends InlineHandler<NoInfer<Schema>, NoInfer<Decorator>, Context>,
+			A extends App = App<BasePath, Singleton, Definitions, Metadata, Routes, Ephemeral, Volatile>
 		>(
 			path: Path,
 			handler: Handle,
-			hook: LocalHook<
-				Input,
-				Schema & Context,
-				Decorator,
-				Definitions['error'],
-				keyof Metadata['parser']
-			> & {
-				authz: Rule
-			}
-		): WithRoute<
-			'get',
-			BasePath,
-			Singleton,
-			Definitions,
-			Metadata,
-			Routes,
-			Ephemeral,
-			Volatile,
-			Path,
-			Schema,
-			Context,
-			Handle
-		>
+			hook: HookOf<NoInfer<A>, Input, Schema, Context, Decorator, Rule>
+		): WithRoute<'get', A, Path, Schema, Context, Handle>
 		post<
 			const Path extends string,
 			const Input extends Metadata['macro'] &
 				InputSchema<keyof Definitions['typebox'] & string> &
 				Declared<Metadata['macro']>,
-			const Schema extends RouteSchemaOf<
-				BasePath,
-				Path,
-				Input,
-				Definitions,
-				Metadata,
-				Ephemeral,
-				Volatile
-			>,
-			const Decorator extends DecoratorOf<Singleton, Ephemeral, Volatile>,
+			const Schema extends RouteSchemaOf<A, Path, Input>,
+			const Decorator extends DecoratorOf<A>,
 			const Rule extends AuthzRule,
-			const Context extends WithGrant<ContextOf<Metadata, Definitions, Input>, Rule, Input>,
-			const Handle extends InlineHandler<NoInfer<Schema>, NoInfer<Decorator>, Context>
+			const Context extends ContextOf<A, Input, Rule>,
+			const Handle extends InlineHandler<NoInfer<Schema>, NoInfer<Decorator>, Context>,
+			A extends App = App<BasePath, Singleton, Definitions, Metadata, Routes, Ephemeral, Volatile>
 		>(
 			path: Path,
 			handler: Handle,
-			hook: LocalHook<
-				Input,
-				Schema & Context,
-				Decorator,
-				Definitions['error'],
-				keyof Metadata['parser']
-			> & {
-				authz: Rule
-			}
-		): WithRoute<
-			'post',
-			BasePath,
-			Singleton,
-			Definitions,
-			Metadata,
-			Routes,
-			Ephemeral,
-			Volatile,
-			Path,
-			Schema,
-			Context,
-			Handle
-		>
+			hook: HookOf<NoInfer<A>, Input, Schema, Context, Decorator, Rule>
+		): WithRoute<'post', A, Path, Schema, Context, Handle>
 		put<
 			const Path extends string,
 			const Input extends Metadata['macro'] &
 				InputSchema<keyof Definitions['typebox'] & string> &
 				Declared<Metadata['macro']>,
-			const Schema extends RouteSchemaOf<
-				BasePath,
-				Path,
-				Input,
-				Definitions,
-				Metadata,
-				Ephemeral,
-				Volatile
-			>,
-			const Decorator extends DecoratorOf<Singleton, Ephemeral, Volatile>,
+			const Schema extends RouteSchemaOf<A, Path, Input>,
+			const Decorator extends DecoratorOf<A>,
 			const Rule extends AuthzRule,
-			const Context extends WithGrant<ContextOf<Metadata, Definitions, Input>, Rule, Input>,
-			const Handle extends InlineHandler<NoInfer<Schema>, NoInfer<Decorator>, Context>
+			const Context extends ContextOf<A, Input, Rule>,
+			const Handle extends InlineHandler<NoInfer<Schema>, NoInfer<Decorator>, Context>,
+			A extends App = App<BasePath, Singleton, Definitions, Metadata, Routes, Ephemeral, Volatile>
 		>(
 			path: Path,
 			handler: Handle,
-			hook: LocalHook<
-				Input,
-				Schema & Context,
-				Decorator,
-				Definitions['error'],
-				keyof Metadata['parser']
-			> & {
-				authz: Rule
-			}
-		): WithRoute<
-			'put',
-			BasePath,
-			Singleton,
-			Definitions,
-			Metadata,
-			Routes,
-			Ephemeral,
-			Volatile,
-			Path,
-			Schema,
-			Context,
-			Handle
-		>
+			hook: HookOf<NoInfer<A>, Input, Schema, Context, Decorator, Rule>
+		): WithRoute<'put', A, Path, Schema, Context, Handle>
 		patch<
 			const Path extends string,
 			const Input extends Metadata['macro'] &
 				InputSchema<keyof Definitions['typebox'] & string> &
 				Declared<Metadata['macro']>,
-			const Schema extends RouteSchemaOf<
-				BasePath,
-				Path,
-				Input,
-				Definitions,
-				Metadata,
-				Ephemeral,
-				Volatile
-			>,
-			const Decorator extends DecoratorOf<Singleton, Ephemeral, Volatile>,
+			const Schema extends RouteSchemaOf<A, Path, Input>,
+			const Decorator extends DecoratorOf<A>,
 			const Rule extends AuthzRule,
-			const Context extends WithGrant<ContextOf<Metadata, Definitions, Input>, Rule, Input>,
-			const Handle extends InlineHandler<NoInfer<Schema>, NoInfer<Decorator>, Context>
+			const Context extends ContextOf<A, Input, Rule>,
+			const Handle extends InlineHandler<NoInfer<Schema>, NoInfer<Decorator>, Context>,
+			A extends App = App<BasePath, Singleton, Definitions, Metadata, Routes, Ephemeral, Volatile>
 		>(
 			path: Path,
 			handler: Handle,
-			hook: LocalHook<
-				Input,
-				Schema & Context,
-				Decorator,
-				Definitions['error'],
-				keyof Metadata['parser']
-			> & {
-				authz: Rule
-			}
-		): WithRoute<
-			'patch',
-			BasePath,
-			Singleton,
-			Definitions,
-			Metadata,
-			Routes,
-			Ephemeral,
-			Volatile,
-			Path,
-			Schema,
-			Context,
-			Handle
-		>
+			hook: HookOf<NoInfer<A>, Input, Schema, Context, Decorator, Rule>
+		): WithRoute<'patch', A, Path, Schema, Context, Handle>
 		delete<
 			const Path extends string,
 			const Input extends Metadata['macro'] &
 				InputSchema<keyof Definitions['typebox'] & string> &
 				Declared<Metadata['macro']>,
-			const Schema extends RouteSchemaOf<
-				BasePath,
-				Path,
-				Input,
-				Definitions,
-				Metadata,
-				Ephemeral,
-				Volatile
-			>,
-			const Decorator extends DecoratorOf<Singleton, Ephemeral, Volatile>,
+			const Schema extends RouteSchemaOf<A, Path, Input>,
+			const Decorator extends DecoratorOf<A>,
 			const Rule extends AuthzRule,
-			const Context extends WithGrant<ContextOf<Metadata, Definitions, Input>, Rule, Input>,
-			const Handle extends InlineHandler<NoInfer<Schema>, NoInfer<Decorator>, Context>
+			const Context extends ContextOf<A, Input, Rule>,
+			const Handle extends InlineHandler<NoInfer<Schema>, NoInfer<Decorator>, Context>,
+			A extends App = App<BasePath, Singleton, Definitions, Metadata, Routes, Ephemeral, Volatile>
 		>(
 			path: Path,
 			handler: Handle,
-			hook: LocalHook<
-				Input,
-				Schema & Context,
-				Decorator,
-				Definitions['error'],
-				keyof Metadata['parser']
-			> & {
-				authz: Rule
-			}
-		): WithRoute<
-			'delete',
-			BasePath,
-			Singleton,
-			Definitions,
-			Metadata,
-			Routes,
-			Ephemeral,
-			Volatile,
-			Path,
-			Schema,
-			Context,
-			Handle
-		>
+			hook: HookOf<NoInfer<A>, Input, Schema, Context, Decorator, Rule>
+		): WithRoute<'delete', A, Path, Schema, Context, Handle>
 		options<
 			const Path extends string,
 			const Input extends Metadata['macro'] &
 				InputSchema<keyof Definitions['typebox'] & string> &
 				Declared<Metadata['macro']>,
-			const Schema extends RouteSchemaOf<
-				BasePath,
-				Path,
-				Input,
-				Definitions,
-				Metadata,
-				Ephemeral,
-				Volatile
-			>,
-			const Decorator extends DecoratorOf<Singleton, Ephemeral, Volatile>,
+			const Schema extends RouteSchemaOf<A, Path, Input>,
+			const Decorator extends DecoratorOf<A>,
 			const Rule extends AuthzRule,
-			const Context extends WithGrant<ContextOf<Metadata, Definitions, Input>, Rule, Input>,
-			const Handle extends InlineHandler<NoInfer<Schema>, NoInfer<Decorator>, Context>
+			const Context extends ContextOf<A, Input, Rule>,
+			const Handle extends InlineHandler<NoInfer<Schema>, NoInfer<Decorator>, Context>,
+			A extends App = App<BasePath, Singleton, Definitions, Metadata, Routes, Ephemeral, Volatile>
 		>(
 			path: Path,
 			handler: Handle,
-			hook: LocalHook<
-				Input,
-				Schema & Context,
-				Decorator,
-				Definitions['error'],
-				keyof Metadata['parser']
-			> & {
-				authz: Rule
-			}
-		): WithRoute<
-			'options',
-			BasePath,
-			Singleton,
-			Definitions,
-			Metadata,
-			Routes,
-			Ephemeral,
-			Volatile,
-			Path,
-			Schema,
-			Context,
-			Handle
-		>
+			hook: HookOf<NoInfer<A>, Input, Schema, Context, Decorator, Rule>
+		): WithRoute<'options', A, Path, Schema, Context, Handle>
 		head<
 			const Path extends string,
 			const Input extends Metadata['macro'] &
 				InputSchema<keyof Definitions['typebox'] & string> &
 				Declared<Metadata['macro']>,
-			const Schema extends RouteSchemaOf<
-				BasePath,
-				Path,
-				Input,
-				Definitions,
-				Metadata,
-				Ephemeral,
-				Volatile
-			>,
-			const Decorator extends DecoratorOf<Singleton, Ephemeral, Volatile>,
+			const Schema extends RouteSchemaOf<A, Path, Input>,
+			const Decorator extends DecoratorOf<A>,
 			const Rule extends AuthzRule,
-			const Context extends WithGrant<ContextOf<Metadata, Definitions, Input>, Rule, Input>,
-			const Handle extends InlineHandler<NoInfer<Schema>, NoInfer<Decorator>, Context>
+			const Context extends ContextOf<A, Input, Rule>,
+			const Handle extends InlineHandler<NoInfer<Schema>, NoInfer<Decorator>, Context>,
+			A extends App = App<BasePath, Singleton, Definitions, Metadata, Routes, Ephemeral, Volatile>
 		>(
 			path: Path,
 			handler: Handle,
-			hook: LocalHook<
-				Input,
-				Schema & Context,
-				Decorator,
-				Definitions['error'],
-				keyof Metadata['parser']
-			> & {
-				authz: Rule
-			}
-		): WithRoute<
-			'head',
-			BasePath,
-			Singleton,
-			Definitions,
-			Metadata,
-			Routes,
-			Ephemeral,
-			Volatile,
-			Path,
-			Schema,
-			Context,
-			Handle
-		>
+			hook: HookOf<NoInfer<A>, Input, Schema, Context, Decorator, Rule>
+		): WithRoute<'head', A, Path, Schema, Context, Handle>
 		all<
 			const Path extends string,
 			const Input extends Metadata['macro'] &
 				InputSchema<keyof Definitions['typebox'] & string> &
 				Declared<Metadata['macro']>,
-			const Schema extends RouteSchemaOf<
-				BasePath,
-				Path,
-				Input,
-				Definitions,
-				Metadata,
-				Ephemeral,
-				Volatile
-			>,
-			const Decorator extends DecoratorOf<Singleton, Ephemeral, Volatile>,
+			const Schema extends RouteSchemaOf<A, Path, Input>,
+			const Decorator extends DecoratorOf<A>,
 			const Rule extends AuthzRule,
-			const Context extends WithGrant<ContextOf<Metadata, Definitions, Input>, Rule, Input>,
-			const Handle extends InlineHandler<NoInfer<Schema>, NoInfer<Decorator>, Context>
+			const Context extends ContextOf<A, Input, Rule>,
+			const Handle extends InlineHandler<NoInfer<Schema>, NoInfer<Decorator>, Context>,
+			A extends App = App<BasePath, Singleton, Definitions, Metadata, Routes, Ephemeral, Volatile>
 		>(
 			path: Path,
 			handler: Handle,
-			hook: LocalHook<
-				Input,
-				Schema & Context,
-				Decorator,
-				Definitions['error'],
-				keyof Metadata['parser']
-			> & {
-				authz: Rule
-			}
-		): WithRoute<
-			'all',
-			BasePath,
-			Singleton,
-			Definitions,
-			Metadata,
-			Routes,
-			Ephemeral,
-			Volatile,
-			Path,
-			Schema,
-			Context,
-			Handle
-		>
+			hook: HookOf<NoInfer<A>, Input, Schema, Context, Decorator, Rule>
+		): WithRoute<'all', A, Path, Schema, Context, Handle>
 	}
 }
-
-/** The route options the plugin adds, as functions of what a route gives them (Elysia's macros). */
-export type RouteMacros<Schemes extends string> = {
-	/** Who may call the route: OPEN, AUTH, CLOSE, a group, `[domain, variables, mode]`, or a list of them. */
-	authz: (rule: AuthzRule) => {}
-	/** The schemes this route accepts, within FSA_AUTH (`password` stands for basic and param). */
-	authn: (schemes: Schemes | 'password' | readonly (Schemes | 'password')[]) => {}
-	/** Typed parameters, merged from the path, query, form and JSON body. */
-	args: (schema: TObject) => {}
-	/** A realm of its own for this route's challenges and tokens. */
-	realm: (realm: string) => {}
-}
-
-/**
- * The type of `simpleAuth(auth)`: the `auth` decorator and the route options, and nothing of
- * the framework's inner state.
- */
-export type SimpleAuthPlugin<Auth, Schemes extends string> = import('elysia').Elysia<
-	'',
-	{ decorator: { auth: Auth }; store: {}; derive: {}; resolve: {} },
-	{ typebox: {}; error: {} },
-	{
-		schema: {}
-		standaloneSchema: {}
-		macro: Partial<MacroToProperty<RouteMacros<Schemes>>>
-		macroFn: RouteMacros<Schemes>
-		parser: {}
-		response: {}
-	}
->
