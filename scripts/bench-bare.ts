@@ -8,7 +8,7 @@
  */
 import { Elysia } from 'elysia'
 import { parseArgs } from 'node:util'
-import { isoNow } from '../src/auth/http/plugin'
+import { isoNow } from '../src/auth/http/request-log'
 import { stdoutLog } from '../src/logging'
 
 const WORK = ['id', 'headers', 'log'] as const

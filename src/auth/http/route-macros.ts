@@ -1,0 +1,139 @@
+/**
+ * The route options `authz`, `authn`, `args` and `realm`, as Elysia macros. A route's options
+ * are compiled once into its RouteDeclaration, which chooses the hooks the route needs: none of
+ * its own for a route authorized at once, else the body reader and the hook that authorizes.
+ */
+import type { TObject } from '@sinclair/typebox'
+import type { SimpleAuth } from '../simple-auth'
+import { ConfigError } from '../errors'
+import { compileAuthz, type AuthzRule, type CompiledAuthz } from '../authz/rules'
+import { compileArgs } from '../params/args'
+import { readBody } from '../params/request'
+import { DECLARATION, RouteDeclaration, type RouteOptionValues } from './declaration'
+import type { RouteFlow } from './flow'
+import type { RequestState } from './state'
+
+/** Options a route gave before its authz, kept on its hook until authz reads them. */
+const PENDING = Symbol('route options')
+
+type Hook = Record<string | symbol, unknown>
+
+/** A route's declaration, from its authz macro to the hooks it chooses (Elysia's nested macro). */
+class DeclaredRoute {
+	route: RouteDeclaration | undefined
+	static #count = 0
+	/** Elysia deduplicates a macro's hooks by a seed: one per route. */
+	readonly seed = ++DeclaredRoute.#count
+}
+
+export function routeMacros(auth: SimpleAuth, flow: RouteFlow) {
+	const { settings } = auth
+
+	/**
+	 * Compile a route's declaration from its options: its authz, and the authn, args and realm
+	 * given beside it (read here, or kept by their own macros when they came first).
+	 */
+	function declare(authz: CompiledAuthz, hook: Hook): RouteDeclaration {
+		const options: RouteOptionValues = { ...(hook[PENDING] as RouteOptionValues | undefined) }
+		if (hook.authn !== undefined) options.authn = hook.authn as string | string[]
+		if (hook.args !== undefined) options.args = hook.args
+		if (hook.realm !== undefined) options.realm = hook.realm as string
+		const schemes = options.authn !== undefined ? flow.checkAuthn(options.authn) : settings.authDefault
+		const args =
+			options.args !== undefined ? compileArgs(options.args as TObject, auth.registry) : undefined
+		// the one place that decides: an OPEN route open to anyone, with nothing to read or wait for
+		const immediate =
+			authz.open && schemes.includes('none') && args === undefined && auth.hooks.beforeExec.length === 0
+		const route = new RouteDeclaration(
+			flow,
+			authz,
+			schemes,
+			options.authn !== undefined,
+			args,
+			options.realm,
+			immediate,
+			options
+		)
+		// a new detail object: the route's own may be shared with other routes
+		hook.detail = { ...(hook.detail as object | undefined), [DECLARATION]: route }
+		return route
+	}
+
+	/**
+	 * An `authn`, `args` or `realm` option: read by the route's authz, beside it; anywhere else
+	 * (a guard, a group) it would be left unchecked, so it is refused.
+	 */
+	function keepOption(hook: Hook, key: keyof RouteOptionValues, value: unknown) {
+		const made = (hook.detail as Record<string, unknown> | undefined)?.[DECLARATION]
+		if (made instanceof RouteDeclaration) {
+			// the route's authz came first and read it already
+			if (made.options[key] === value) return
+		} else if ('authz' in hook) {
+			// the route's authz comes next, and Elysia removes each option once applied
+			;((hook[PENDING] ??= {}) as Record<string, unknown>)[key] = value
+			return
+		}
+		throw new ConfigError(`${key} must be declared on the route itself, next to its authz`)
+	}
+
+	/** The raw body of a route that reads one, for the parameters (Elysia's parser is bypassed). */
+	function readRawBody({ request }: { request: Request }, contentType: string) {
+		return readBody(request, contentType, settings.maxBody)
+	}
+
+	/** The hook of a route that waits: authentication, groups, parameters, permissions, hooks. */
+	function authorizeLater({
+		fsa,
+		body,
+		params
+	}: {
+		fsa: RequestState
+		body: unknown
+		params?: Record<string, string>
+	}) {
+		return flow.authorize(fsa, body, params)
+	}
+
+	return {
+		/** Who may call the route: OPEN, AUTH, CLOSE, a group, or `[domain, variables, mode]`. */
+		authz(rule: AuthzRule) {
+			const compiled = compileAuthz(
+				rule,
+				(domain) => auth.hasDomain(domain),
+				(group) => auth.hasGroup(group)
+			)
+			const declared = new DeclaredRoute()
+			// Elysia applies these in order: introspect sees every option of the route (its
+			// authn, args and realm too), then the nested macro adds the hooks it needs
+			return {
+				introspect(hook: Hook) {
+					declared.route = declare(compiled, hook)
+				},
+				authorization: declared
+			}
+		},
+		/** How `authz` authorizes its route; set by `authz` itself, never by routes. */
+		authorization(declared: DeclaredRoute) {
+			if (!(declared instanceof DeclaredRoute) || declared.route === undefined)
+				throw new ConfigError('authorization is set by authz, not by routes')
+			const route = declared.route
+			function routeOf({ fsa }: { fsa: RequestState }) {
+				fsa.route = route
+			}
+			if (route.immediate) return { seed: declared.seed, transform: routeOf }
+			return { seed: declared.seed, transform: routeOf, parse: readRawBody, resolve: authorizeLater }
+		},
+		/** The schemes this route accepts, within FSA_AUTH. */
+		authn: (value: string | string[]) => ({
+			introspect: (hook: Hook) => keepOption(hook, 'authn', value)
+		}),
+		/** Typed parameters, merged from the path, query, form and JSON body. */
+		args: (schema: TObject) => ({
+			introspect: (hook: Hook) => keepOption(hook, 'args', schema)
+		}),
+		/** A realm of its own for this route's challenges and tokens. */
+		realm: (realm: string) => ({
+			introspect: (hook: Hook) => keepOption(hook, 'realm', realm)
+		})
+	}
+}
