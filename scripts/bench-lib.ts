@@ -262,8 +262,11 @@ export function freePort(): number {
 	return port
 }
 
-/** Poll `url` until it answers 200; fails when `child` exits first or after `timeoutMs`. */
-export async function waitReady(url: string, child: Subprocess, log: string, timeoutMs = 20000) {
+/**
+ * Poll `url` every `pollMs` until it answers 200; fails when `child` exits first or after
+ * `timeoutMs`.
+ */
+export async function waitReady(url: string, child: Subprocess, log: string, timeoutMs = 20000, pollMs = 5) {
 	const deadline = performance.now() + timeoutMs
 	while (performance.now() < deadline) {
 		if (child.exitCode !== null) throw new Error(`server exited (${child.exitCode}):\n${readLog(log)}`)
@@ -272,7 +275,7 @@ export async function waitReady(url: string, child: Subprocess, log: string, tim
 		} catch {
 			// not listening yet
 		}
-		await Bun.sleep(5)
+		await Bun.sleep(pollMs)
 	}
 	throw new Error(`server not ready after ${timeoutMs} ms at ${url}:\n${readLog(log)}`)
 }
@@ -361,4 +364,10 @@ export function median(values: number[]): number {
 	const sorted = [...values].sort((a, b) => a - b)
 	const mid = sorted.length >> 1
 	return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+}
+
+/** Median, least and greatest of some samples (none: NaN), and the samples themselves. */
+export function spread(samples: number[]): { median: number; min: number; max: number; samples: number[] } {
+	if (samples.length === 0) return { median: NaN, min: NaN, max: NaN, samples }
+	return { median: median(samples), min: Math.min(...samples), max: Math.max(...samples), samples }
 }

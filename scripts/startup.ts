@@ -1,0 +1,124 @@
+/**
+ * Cold start of the compiled service: the time from exec to the first 200 on GET /health, over
+ * several starts, for dist/acme on a SQLite file (an existing database with its admin, as on a
+ * restart, ACME_PASS set) and on :memory: (no ACME_PASS), next to a compiled bare Bun.serve for
+ * reference. The three run in interleaved rounds, after one start of each that is not counted
+ * (it fills the page cache and creates the database). scripts/bench.ts calls it; it runs alone.
+ * usage: bun scripts/startup.ts [--starts N] [--binary PATH]
+ */
+import { writeFileSync } from 'node:fs'
+import { parseArgs } from 'node:util'
+import { HOST, cleanup, freePort, spawn, spread, stop, tempPath, waitReady } from './bench-lib'
+import { textTable } from './bench-report'
+
+export interface StartupResult {
+	name: 'acme-file' | 'acme-memory' | 'bare'
+	label: string
+	/** Milliseconds from exec to the first 200, over the counted starts. */
+	medianMs: number
+	minMs: number
+	maxMs: number
+	samplesMs: number[]
+}
+
+interface Target {
+	name: StartupResult['name']
+	label: string
+	command: (port: number) => string[]
+	env: Record<string, string>
+}
+
+/** The reference: the least a compiled Bun program answering HTTP takes to start. */
+const BARE_SOURCE = `const option = (name) => process.argv[process.argv.indexOf(name) + 1]
+Bun.serve({ port: Number(option('--port')), hostname: option('--host'), fetch: () => new Response('ok') })
+`
+
+/** Compile the bare Bun.serve program into the benchmark's temp dir; its path. */
+function compileBare(): string {
+	const source = tempPath('bare-serve.ts')
+	const outfile = tempPath('bare-serve')
+	writeFileSync(source, BARE_SOURCE)
+	const build = Bun.spawnSync([process.execPath, 'build', '--compile', '--outfile', outfile, source], {
+		stdout: 'pipe',
+		stderr: 'pipe'
+	})
+	if (build.exitCode !== 0) throw new Error(`cannot compile the bare Bun.serve:\n${build.stderr}`)
+	return outfile
+}
+
+/** Start `target` once: milliseconds from exec to its first 200 on /health. */
+async function startOnce(target: Target, index: number): Promise<number> {
+	const port = freePort()
+	const log = tempPath(`startup-${target.name}-${index}.log`)
+	const started = performance.now()
+	const child = spawn(target.command(port), { env: target.env, log })
+	try {
+		// polled every millisecond: a refused connection costs far less than that
+		await waitReady(`http://${HOST}:${port}/health`, child, log, 20000, 1)
+		return performance.now() - started
+	} finally {
+		await stop(child)
+	}
+}
+
+/** Measure `starts` cold starts of each target, interleaved; the bare Bun.serve is compiled here. */
+export async function measureStartups(binary: string, starts: number): Promise<StartupResult[]> {
+	const bare = compileBare()
+	const flags = (port: number) => ['--port', `${port}`, '--host', HOST]
+	const targets: Target[] = [
+		{
+			name: 'acme-file',
+			label: `${binary}, SQLite file`,
+			command: (port) => [binary, ...flags(port), '--db', tempPath('startup.db')],
+			env: { ACME_PASS: 'Startup-Admin-Pass-1' }
+		},
+		{
+			name: 'acme-memory',
+			label: `${binary}, :memory:`,
+			command: (port) => [binary, ...flags(port), '--db', ':memory:'],
+			env: {}
+		},
+		{ name: 'bare', label: 'compiled bare Bun.serve', command: (port) => [bare, ...flags(port)], env: {} }
+	]
+	for (const target of targets) await startOnce(target, 0)
+	const samples = targets.map((): number[] => [])
+	for (let round = 1; round <= starts; round++)
+		for (const [index, target] of targets.entries()) samples[index].push(await startOnce(target, round))
+	return targets.map(({ name, label }, index) => {
+		const { median, min, max } = spread(samples[index])
+		return { name, label, medianMs: median, minMs: min, maxMs: max, samplesMs: samples[index] }
+	})
+}
+
+/** The results as a text table. */
+export function startupTable(results: StartupResult[]): string {
+	const ms = (value: number) => value.toFixed(1)
+	return textTable(
+		['exec to first 200 on /health', 'median ms', 'min ms', 'max ms', 'starts'],
+		results.map((r) => [r.label, ms(r.medianMs), ms(r.minMs), ms(r.maxMs), `${r.samplesMs.length}`])
+	)
+}
+
+if (import.meta.main) {
+	let code = 0
+	try {
+		const { values } = parseArgs({
+			options: {
+				starts: { type: 'string', default: '15' },
+				binary: { type: 'string', default: 'dist/acme' }
+			}
+		})
+		const starts = Number(values.starts)
+		if (!/^\d+$/.test(values.starts) || starts < 1) throw new Error('--starts must be a whole number ≥ 1')
+		const binary = values.binary.includes('/') ? values.binary : `./${values.binary}`
+		if (!(await Bun.file(binary).exists()))
+			throw new Error(`${binary} not found: run bun run build first, or give --binary PATH`)
+		console.log(startupTable(await measureStartups(binary, starts)))
+	} catch (error) {
+		console.error(`startup: ${error instanceof Error ? error.message.split('\n')[0] : error}`)
+		code = 1
+	} finally {
+		await cleanup()
+	}
+	process.exit(code)
+}
