@@ -11,6 +11,8 @@ const command = [
 	process.execPath,
 	'build',
 	'--compile',
+	// parsing the 2.8 MB bundle took about half the cold start; bytecode is loaded instead
+	'--bytecode',
 	'--no-compile-autoload-dotenv',
 	'--no-compile-autoload-bunfig',
 	'--outfile',
