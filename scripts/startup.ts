@@ -4,7 +4,7 @@
  * restart, ACME_PASS set) and on :memory: (no ACME_PASS), next to a compiled bare Bun.serve for
  * reference. The three run in interleaved rounds, after one start of each that is not counted
  * (it fills the page cache and creates the database). scripts/bench.ts calls it; it runs alone.
- * usage: bun scripts/startup.ts [--starts N] [--binary PATH]
+ * usage: bun scripts/startup.ts [--starts N] [--binary PATH]... (several: builds compared in the same rounds)
  */
 import { writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
@@ -61,23 +61,28 @@ async function startOnce(target: Target, index: number): Promise<number> {
 	}
 }
 
-/** Measure `starts` cold starts of each target, interleaved; the bare Bun.serve is compiled here. */
-export async function measureStartups(binary: string, starts: number): Promise<StartupResult[]> {
+/**
+ * Measure `starts` cold starts of each target, interleaved; the bare Bun.serve is compiled here.
+ * Several binaries (builds to compare) are measured in the same rounds.
+ */
+export async function measureStartups(binaries: string | string[], starts: number): Promise<StartupResult[]> {
 	const bare = compileBare()
 	const flags = (port: number) => ['--port', `${port}`, '--host', HOST]
 	const targets: Target[] = [
-		{
-			name: 'acme-file',
-			label: `${binary}, SQLite file`,
-			command: (port) => [binary, ...flags(port), '--db', tempPath('startup.db')],
-			env: { ACME_PASS: 'Startup-Admin-Pass-1' }
-		},
-		{
-			name: 'acme-memory',
-			label: `${binary}, :memory:`,
-			command: (port) => [binary, ...flags(port), '--db', ':memory:'],
-			env: {}
-		},
+		...[binaries].flat().flatMap((binary, index): Target[] => [
+			{
+				name: 'acme-file',
+				label: `${binary}, SQLite file`,
+				command: (port) => [binary, ...flags(port), '--db', tempPath(`startup-${index}.db`)],
+				env: { ACME_PASS: 'Startup-Admin-Pass-1' }
+			},
+			{
+				name: 'acme-memory',
+				label: `${binary}, :memory:`,
+				command: (port) => [binary, ...flags(port), '--db', ':memory:'],
+				env: {}
+			}
+		]),
 		{ name: 'bare', label: 'compiled bare Bun.serve', command: (port) => [bare, ...flags(port)], env: {} }
 	]
 	for (const target of targets) await startOnce(target, 0)
@@ -105,15 +110,16 @@ if (import.meta.main) {
 		const { values } = parseArgs({
 			options: {
 				starts: { type: 'string', default: '15' },
-				binary: { type: 'string', default: 'dist/acme' }
+				binary: { type: 'string', multiple: true, default: ['dist/acme'] }
 			}
 		})
 		const starts = Number(values.starts)
 		if (!/^\d+$/.test(values.starts) || starts < 1) throw new Error('--starts must be a whole number ≥ 1')
-		const binary = values.binary.includes('/') ? values.binary : `./${values.binary}`
-		if (!(await Bun.file(binary).exists()))
-			throw new Error(`${binary} not found: run bun run build first, or give --binary PATH`)
-		console.log(startupTable(await measureStartups(binary, starts)))
+		const binaries = values.binary.map((binary) => (binary.includes('/') ? binary : `./${binary}`))
+		for (const binary of binaries)
+			if (!(await Bun.file(binary).exists()))
+				throw new Error(`${binary} not found: run bun run build first, or give --binary PATH`)
+		console.log(startupTable(await measureStartups(binaries, starts)))
 	} catch (error) {
 		console.error(`startup: ${error instanceof Error ? error.message.split('\n')[0] : error}`)
 		code = 1
