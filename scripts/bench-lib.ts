@@ -2,7 +2,7 @@
  * Helpers of scripts/bench.ts: child processes (always stopped), wrk (install, Lua scripts,
  * output parsing), server start-up, memory and CPU accounting.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Subprocess } from 'bun'
@@ -293,6 +293,22 @@ export function memoryOf(pid: number): { rssKiB: number; hwmKiB: number } {
 	const status = readFileSync(`/proc/${pid}/status`, 'utf8')
 	const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN)
 	return { rssKiB: field('VmRSS'), hwmKiB: field('VmHWM') }
+}
+
+/**
+ * CPU time a process has run so far, every thread, in ms from the scheduler's nanoseconds
+ * (Linux /proc/PID/task/TID/schedstat); NaN where they cannot be read. Unlike the clock, it
+ * hardly moves when other processes compete for the CPUs.
+ */
+export function cpuTimeMs(pid: number): number {
+	try {
+		let nanoseconds = 0
+		for (const task of readdirSync(`/proc/${pid}/task`))
+			nanoseconds += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0])
+		return nanoseconds / 1e6
+	} catch {
+		return NaN
+	}
 }
 
 const TICK_MS = 10 // USER_HZ is 100 on Linux

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'bun:test'
 import { cpus } from 'node:os'
 import { join } from 'node:path'
-import { cpusBusy, median, parseWrk, spread } from '../scripts/bench-lib'
+import { cpuTimeMs, cpusBusy, median, parseWrk, spread } from '../scripts/bench-lib'
 
 const WRK_OUTPUT = `Running 2s test @ http://127.0.0.1:5801/hello
   1 threads and 32 connections
@@ -51,6 +51,17 @@ describe('bench helpers', () => {
 		})
 		const none = spread([])
 		expect([none.median, none.min, none.max]).toEqual([NaN, NaN, NaN])
+	})
+
+	it("read a process's CPU time, growing while it computes; NaN for no such process", () => {
+		const before = cpuTimeMs(process.pid)
+		const until = performance.now() + 100
+		while (performance.now() < until);
+		const after = cpuTimeMs(process.pid)
+		expect(before).toBeGreaterThan(0)
+		// a busy loop of 100 ms on the clock ran at least a little on the CPU
+		expect(after - before).toBeGreaterThan(10)
+		expect(cpuTimeMs(2 ** 22 + 1)).toBeNaN()
 	})
 
 	it('tell how busy some CPUs were, from 0 to 1', () => {
