@@ -102,7 +102,7 @@ export function createRoutes(auth: SimpleAuth, store: AcmeData) {
 			({ set }) => {
 				set.headers['content-type'] = asset.type
 				set.headers['cache-control'] = 'public, max-age=3600'
-				return asset.body
+				return asset.body()
 			},
 			docs()
 		)
