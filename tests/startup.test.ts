@@ -1,7 +1,7 @@
 /**
  * What every start of the executable loads: the code its entry imports statically. What only
- * some commands or requests need (the node transport, the docs page's 1.9 MB of Swagger UI)
- * waits for its first use, so that the cold start stays short. Measured by
+ * some commands, configurations or requests need (the node transport, node:crypto and node:net,
+ * the docs page's 1.9 MB of Swagger UI) waits for its first use, so that the cold start stays short. Measured by
  * scripts/startup.ts; checked here on a split bundle of src/main.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
@@ -80,6 +80,13 @@ describe('a start of the executable', () => {
 	it('loads node:http only for --transport node', () => {
 		expect(holds(eager, { nodeHttp: NODE_HTTP })).toEqual({ nodeHttp: false })
 		expect(holds(lazy, { nodeHttp: NODE_HTTP })).toEqual({ nodeHttp: true })
+	})
+
+	it('loads neither node:crypto nor node:net, which bring node:stream (asymmetric JWT keys and trusted proxies load them)', () => {
+		expect(holds(eager, { crypto: /from\s*"(node:)?crypto"/, net: /from\s*"(node:)?net"/ })).toEqual({
+			crypto: false,
+			net: false
+		})
 	})
 
 	it("does not parse the docs page's Swagger UI: its files are read on the first request", () => {
