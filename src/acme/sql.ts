@@ -97,12 +97,14 @@ export class SqliteDriver implements SqlDriver {
 	}
 
 	async migrate(steps: readonly string[]): Promise<void> {
-		const { user_version: version } = this.db
-			.query<{ user_version: number }, []>('PRAGMA user_version')
-			.get()!
+		const version = () =>
+			this.db.query<{ user_version: number }, []>('PRAGMA user_version').get()!.user_version
+		// an up-to-date database is only read: no write transaction, no fsync, at every start
+		if (version() >= steps.length) return
 		this.db
 			.transaction(() => {
-				for (let index = version; index < steps.length; index++) this.db.run(steps[index])
+				// read again under the write lock: another instance may have migrated meanwhile
+				for (let index = version(); index < steps.length; index++) this.db.run(steps[index])
 				this.db.run(`PRAGMA user_version = ${steps.length}`)
 			})
 			.immediate()
