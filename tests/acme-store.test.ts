@@ -1,9 +1,11 @@
-import { afterAll, describe, expect, test } from 'bun:test'
+import { afterAll, describe, expect, spyOn, test } from 'bun:test'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Database } from 'bun:sqlite'
-import { openAcme } from '../src/acme'
+import { DEFAULT_CONFIG, openAcme } from '../src/acme'
+import { SimpleAuth } from '../src/auth'
+import { FAST_PASSWORDS } from './helpers'
 import { AcmeData } from '../src/acme/store'
 import { acmeStoreSuite } from './acme-store-suite'
 import { sqliteStore } from './stores'
@@ -104,6 +106,23 @@ describe('SQLite restarts', () => {
 			await second.store.close()
 		} finally {
 			observer.close()
+		}
+	})
+
+	test('ACME_PASS is hashed only when the admin must be created, not at every start', async () => {
+		const file = join(dir, 'admin.db')
+		const hashing = spyOn(SimpleAuth.prototype, 'hashPassword')
+		try {
+			const config = { ...DEFAULT_CONFIG, ...FAST_PASSWORDS }
+			const first = await openAcme({ db: file, config, adminPassword: 'Adm1n-Pass' })
+			expect(hashing).toHaveBeenCalledTimes(1)
+			expect(await first.store.userIsAdmin('acme')).toBe(true)
+			await first.store.close()
+			const second = await openAcme({ db: file, config, adminPassword: 'Adm1n-Pass' })
+			expect(hashing).toHaveBeenCalledTimes(1)
+			await second.store.close()
+		} finally {
+			hashing.mockRestore()
 		}
 	})
 
