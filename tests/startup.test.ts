@@ -1,7 +1,7 @@
 /**
  * What every start of the executable loads: the code its entry imports statically. What only
  * some commands, configurations or requests need (the node transport, node:crypto and node:net,
- * the docs page's 1.9 MB of Swagger UI) waits for its first use, so that the cold start stays short. Measured by
+ * Bun's PostgreSQL client, the docs page's 1.9 MB of Swagger UI) waits for its first use, so that the cold start stays short. Measured by
  * scripts/startup.ts; checked here on a split bundle of src/main.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
@@ -87,6 +87,12 @@ describe('a start of the executable', () => {
 			crypto: false,
 			net: false
 		})
+	})
+
+	it("does not load Bun's PostgreSQL client, which a SQLite database never uses", () => {
+		// reading Bun.SQL loads the client: `import { SQL } from 'bun'` reads it at start
+		expect(holds(eager, { sql: /\bSQL\s*\}\s*=\s*globalThis\.Bun\b/ })).toEqual({ sql: false })
+		expect(holds(eager, { sql: 'Bun.SQL' })).toEqual({ sql: true })
 	})
 
 	it("does not parse the docs page's Swagger UI: its files are read on the first request", () => {
