@@ -59,8 +59,8 @@ describe('bench helpers', () => {
 		while (performance.now() < until);
 		const after = cpuTimeMs(process.pid)
 		expect(before).toBeGreaterThan(0)
-		// a busy loop of 100 ms on the clock ran at least a little on the CPU
-		expect(after - before).toBeGreaterThan(10)
+		// a busy loop of 100 ms on the clock ran on the CPU, however busy the machine
+		expect(after - before).toBeGreaterThan(1)
 		expect(cpuTimeMs(2 ** 22 + 1)).toBeNaN()
 	})
 
