@@ -1,6 +1,6 @@
 /**
  * Entry point of the Acme executable; see `acme --help`.
- * No top-level await: `bun build --compile --bytecode` needs a CommonJS-compatible entry.
+ * No top-level await: `bun build --compile --bytecode` emits CommonJS, which has none.
  */
 import { run } from './cli'
 
