@@ -2,7 +2,7 @@
  * Helpers of scripts/bench.ts: child processes (always stopped), wrk (install, Lua scripts,
  * output parsing), server start-up, memory and CPU accounting.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Subprocess } from 'bun'
@@ -262,8 +262,11 @@ export function freePort(): number {
 	return port
 }
 
-/** Poll `url` until it answers 200; fails when `child` exits first or after `timeoutMs`. */
-export async function waitReady(url: string, child: Subprocess, log: string, timeoutMs = 20000) {
+/**
+ * Poll `url` every `pollMs` until it answers 200; fails when `child` exits first or after
+ * `timeoutMs`.
+ */
+export async function waitReady(url: string, child: Subprocess, log: string, timeoutMs = 20000, pollMs = 5) {
 	const deadline = performance.now() + timeoutMs
 	while (performance.now() < deadline) {
 		if (child.exitCode !== null) throw new Error(`server exited (${child.exitCode}):\n${readLog(log)}`)
@@ -272,7 +275,7 @@ export async function waitReady(url: string, child: Subprocess, log: string, tim
 		} catch {
 			// not listening yet
 		}
-		await Bun.sleep(5)
+		await Bun.sleep(pollMs)
 	}
 	throw new Error(`server not ready after ${timeoutMs} ms at ${url}:\n${readLog(log)}`)
 }
@@ -290,6 +293,22 @@ export function memoryOf(pid: number): { rssKiB: number; hwmKiB: number } {
 	const status = readFileSync(`/proc/${pid}/status`, 'utf8')
 	const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN)
 	return { rssKiB: field('VmRSS'), hwmKiB: field('VmHWM') }
+}
+
+/**
+ * CPU time a process has run so far, every thread, in ms from the scheduler's nanoseconds
+ * (Linux /proc/PID/task/TID/schedstat); NaN where they cannot be read. Unlike the clock, it
+ * hardly moves when other processes compete for the CPUs.
+ */
+export function cpuTimeMs(pid: number): number {
+	try {
+		let nanoseconds = 0
+		for (const task of readdirSync(`/proc/${pid}/task`))
+			nanoseconds += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0])
+		return nanoseconds / 1e6
+	} catch {
+		return NaN
+	}
 }
 
 const TICK_MS = 10 // USER_HZ is 100 on Linux
@@ -361,4 +380,10 @@ export function median(values: number[]): number {
 	const sorted = [...values].sort((a, b) => a - b)
 	const mid = sorted.length >> 1
 	return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+}
+
+/** Median, least and greatest of some samples (none: NaN), and the samples themselves. */
+export function spread(samples: number[]): { median: number; min: number; max: number; samples: number[] } {
+	if (samples.length === 0) return { median: NaN, min: NaN, max: NaN, samples }
+	return { median: median(samples), min: Math.min(...samples), max: Math.max(...samples), samples }
 }

@@ -1,7 +1,7 @@
 /**
  * Load benchmark of the compiled Acme service with wrk: the open route, each authentication
  * scheme, the stuff routes, a bare Elysia baseline, the node transport, the open route under a
- * wrong-credentials attack, start-up time and memory. Writes bench/results.json and
+ * wrong-credentials attack, cold start (scripts/startup.ts) and memory. Writes bench/results.json and
  * bench/results.svg. The compared scenarios run in interleaved rounds, each alone (req/s and
  * latencies) and side by side with the open route of a twin server on the same CPU: both servers
  * busy at once share that CPU evenly, so the ratio of their req/s is the inverse ratio of their
@@ -17,6 +17,7 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { barChart, textTable } from './bench-report'
 import { startPostgres, startRedis } from './services'
+import { measureStartups, startupTable, type StartupResult } from './startup'
 import {
 	HOST,
 	onCpus,
@@ -65,7 +66,8 @@ const SERVER_CPUS = PIN ? '0' : undefined
 const LOAD_CPUS = PIN ? `1-${CPUS - 1}` : undefined
 const THREADS = PIN ? CPUS - 1 : 2
 const CONNECTIONS = 32
-const STARTS = 5
+/** Cold starts measured per build (scripts/startup.ts). */
+const STARTS = 15
 /** The least req/s ratio to the open route each scenario should reach. */
 const TARGETS: Record<string, number> = {
 	'fsa-token': 0.8,
@@ -319,18 +321,6 @@ async function firstServedToBare(main: Server, bare: Server): Promise<number> {
 	return median(ratios)
 }
 
-/** Median time from spawning dist/acme (fresh database, no admin) to its first 200 on /hello. */
-async function measureStartup(): Promise<number[]> {
-	const times: number[] = []
-	for (let i = 0; i < STARTS; i++) {
-		const started = performance.now()
-		const server = await startServer(`start-${i}`, acmeCommand(`start-${i}`, CONFIG))
-		times.push(performance.now() - started)
-		await stop(server.child)
-	}
-	return times
-}
-
 const percent = (share: number) => `${(share * 100).toFixed(0)}%`
 const hello: RequestSpec = { path: '/hello' }
 /** The bare routes doing by hand what every response of the service carries (scripts/bench-bare.ts). */
@@ -347,8 +337,9 @@ async function main() {
 	if (!values['skip-build'] && (await run([process.execPath, 'run', 'build'])) !== 0)
 		throw new Error('bun run build failed')
 
-	const startupMs = await measureStartup()
-	console.log(`start-up to first 200: median ${median(startupMs).toFixed(1)} ms of ${STARTS}`)
+	// first, while nothing else of the benchmark runs
+	const startup = await measureStartups('dist/acme', STARTS)
+	console.log(startupTable(startup))
 
 	const bareServer = (name: string, work: string) =>
 		startServer(name, (port) => [process.execPath, 'scripts/bench-bare.ts', `${port}`, `--work=${work}`])
@@ -452,7 +443,7 @@ async function main() {
 	const openTo = (name: string) =>
 		median(rows.find((row) => row.name === name)!.sideBySide!.roundsRatio.map((ratio) => 1 / ratio))
 	report({
-		startupMs,
+		startup,
 		afterLoad,
 		afterAttack,
 		bareResult,
@@ -528,7 +519,7 @@ async function twoInstances(): Promise<void> {
 }
 
 function report(run: {
-	startupMs: number[]
+	startup: StartupResult[]
 	afterLoad: ReturnType<typeof memoryOf>
 	afterAttack: ReturnType<typeof memoryOf>
 	bareResult: WrkResult
@@ -594,14 +585,15 @@ function report(run: {
 				'wrk may have been the bottleneck, and those ratios pulled towards 1'
 		)
 
-	const startup = median(run.startupMs)
 	const mib = (kib: number) => (kib / 1024).toFixed(1)
 	console.log(
 		`open route p99: ${run.open.p99Ms.toFixed(2)} ms alone, ${run.attacked.p99Ms.toFixed(2)} ms under attack ` +
 			`(attacker: ${run.attacker.requests} requests, p99 ${run.attacker.p99Ms.toFixed(2)} ms, ` +
 			`${run.attacker.socketErrors} socket errors)`
 	)
-	console.log(`start-up to first 200 on /hello: median ${startup.toFixed(1)} ms of ${STARTS}`)
+	console.log(
+		`cold start, exec to first 200 on /health (${STARTS} starts each):\n${startupTable(run.startup)}`
+	)
 	console.log(
 		`main server memory: VmRSS ${mib(run.afterLoad.rssKiB)} MiB after the load, ` +
 			`${mib(run.afterAttack.rssKiB)} MiB after the attack (peak VmHWM ${mib(run.afterAttack.hwmKiB)} MiB)`
@@ -665,7 +657,7 @@ function report(run: {
 		perResponseWork: Object.fromEntries(WORK.map(({ name, work }) => [work, workShare(name)])),
 		firstServedToBare: run.firstToBare,
 		twinRatio: run.twinRatio,
-		startup: { medianMs: startup, samplesMs: run.startupMs },
+		startup: Object.fromEntries(run.startup.map(({ name, ...result }) => [name, result])),
 		memory: { afterLoad: run.afterLoad, afterAttack: run.afterAttack },
 		targets
 	}
@@ -675,7 +667,9 @@ function report(run: {
 			(PIN ? `, server on CPU ${SERVER_CPUS}, wrk on CPU ${LOAD_CPUS}` : '') +
 			`; ${machine}`,
 		`open route: ${bare.toFixed(2)}× bare Elysia amid every route, ${run.firstToBare.toFixed(2)}× as the first served (target 0.8×); p99 ${run.open.p99Ms.toFixed(2)} ms alone, ` +
-			`${run.attacked.p99Ms.toFixed(2)} ms under the wrong-credentials attack`
+			`${run.attacked.p99Ms.toFixed(2)} ms under the wrong-credentials attack`,
+		`cold start, exec to first 200 (median of ${STARTS}): ` +
+			run.startup.map((r) => `${r.label} ${r.medianMs.toFixed(0)} ms`).join(', ')
 	]
 	const bars = rows.map((row) => ({
 		label: row.label,

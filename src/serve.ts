@@ -3,7 +3,6 @@
  * on SIGTERM or SIGINT (in-flight requests finish, the database is closed, exit 0).
  */
 import { createAcme } from './acme'
-import { serveWithNode } from './transport'
 import { stdoutLog } from './logging'
 import type { RawConfig } from './auth'
 import { version } from '../package.json'
@@ -60,6 +59,8 @@ export async function serve(options: ServeOptions): Promise<void> {
 	let stop: () => Promise<void>
 	try {
 		if (options.transport === 'node') {
+			// node:http only for this transport
+			const { serveWithNode } = await import('./transport')
 			const server = await serveWithNode(app, port, hostname, auth.settings.maxBody)
 			stop = server.stop
 			console.log(`acme ${version} listening on http://${hostname}:${server.port} (node transport)`)

@@ -1,9 +1,9 @@
-/** Files of swagger-ui-dist imported `with { type: 'text' }`: their content, embedded in the binary. */
+/** Files of swagger-ui-dist imported `with { type: 'file' }`: their path, embedded in the binary. */
 declare module 'swagger-ui-dist/swagger-ui-bundle.js' {
-	const text: string
-	export default text
+	const path: string
+	export default path
 }
 declare module 'swagger-ui-dist/swagger-ui.css' {
-	const text: string
-	export default text
+	const path: string
+	export default path
 }

@@ -5,7 +5,6 @@
  */
 import { existsSync } from 'node:fs'
 import { dirname } from 'node:path'
-import { SQL } from 'bun'
 import { PostgresDriver, SqliteDriver, unreachable, type SqlDriver } from './sql'
 
 /** The database cannot be opened: the message is one line for the operator. */
@@ -56,7 +55,7 @@ function postgresReason(error: unknown): string {
 async function reachPostgres(location: Extract<Location, { engine: 'postgres' }>): Promise<void> {
 	const deadline = Date.now() + POSTGRES_WAIT_MS
 	for (;;) {
-		const probe = new SQL(location.url, { max: 1, connectionTimeout: POSTGRES_CONNECT_SECONDS })
+		const probe = new Bun.SQL(location.url, { max: 1, connectionTimeout: POSTGRES_CONNECT_SECONDS })
 		try {
 			await probe`SELECT 1`
 			return

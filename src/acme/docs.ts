@@ -1,23 +1,41 @@
 /**
  * The API docs page: Swagger UI from swagger-ui-dist, embedded in the executable (imported as
- * text, so `bun build --compile` bundles the files) and served by the service itself: the page
+ * files, so `bun build --compile` bundles them) and served by the service itself: the page
  * loads nothing from any other origin.
  */
-import bundle from 'swagger-ui-dist/swagger-ui-bundle.js' with { type: 'text' }
-import css from 'swagger-ui-dist/swagger-ui.css' with { type: 'text' }
+import bundleFile from 'swagger-ui-dist/swagger-ui-bundle.js' with { type: 'file' }
+import cssFile from 'swagger-ui-dist/swagger-ui.css' with { type: 'file' }
 
 export const DOCS_PATH = '/openapi'
 export const SPEC_PATH = '/openapi/json'
 
-/** Static files of the page by path, without source map comments (the maps are not served). */
-export const DOCS_ASSETS: Record<string, { type: string; body: string }> = {
+/**
+ * A file's text without its trailing source map comment (the maps are not served), read on
+ * the first call: 1.9 MB that every start would otherwise parse, for a page few open.
+ */
+function readOnce(file: string, sourceMap: RegExp): () => Promise<string> {
+	let text: Promise<string> | undefined
+	return () =>
+		(text ??= Bun.file(file)
+			.text()
+			.then(
+				(content) => content.replace(sourceMap, ''),
+				(error) => {
+					text = undefined // read again next time
+					throw error
+				}
+			))
+}
+
+/** Static files of the page by path. */
+export const DOCS_ASSETS: Record<string, { type: string; body: () => Promise<string> }> = {
 	[`${DOCS_PATH}/assets/swagger-ui-bundle.js`]: {
 		type: 'text/javascript; charset=utf-8',
-		body: bundle.replace(/\/\/# sourceMappingURL=\S+\s*$/, '')
+		body: readOnce(bundleFile, /\/\/# sourceMappingURL=\S+\s*$/)
 	},
 	[`${DOCS_PATH}/assets/swagger-ui.css`]: {
 		type: 'text/css; charset=utf-8',
-		body: css.replace(/\/\*# sourceMappingURL=[^*]*\*\/\s*$/, '')
+		body: readOnce(cssFile, /\/\*# sourceMappingURL=[^*]*\*\/\s*$/)
 	}
 }
 

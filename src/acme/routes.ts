@@ -116,7 +116,7 @@ export function createRoutes(
 			({ set }) => {
 				set.headers['content-type'] = asset.type
 				set.headers['cache-control'] = 'public, max-age=3600'
-				return asset.body
+				return asset.body()
 			},
 			docs()
 		)

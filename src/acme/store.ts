@@ -285,6 +285,9 @@ export class AcmeData {
 
 	/** Store a setting unless one exists; returns the value in force. */
 	async initSetting(key: string, value: string): Promise<string> {
+		// read first: a restart finds it, and writes nothing
+		const existing = await this.getSetting(key)
+		if (existing !== null) return existing
 		await this.driver.run(
 			'INSERT INTO settings (key, value) VALUES ($key, $value) ON CONFLICT (key) DO NOTHING',
 			{

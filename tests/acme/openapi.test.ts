@@ -170,6 +170,35 @@ describe('GET /openapi', () => {
 	})
 })
 
+describe('GET /openapi/assets/...', () => {
+	test("serves swagger-ui-dist's files less any source map comment, on every request", async () => {
+		const { app } = await acme()
+		for (const name of ['swagger-ui-bundle.js', 'swagger-ui.css']) {
+			const original = await Bun.file(require.resolve(`swagger-ui-dist/${name}`)).text()
+			for (const round of [1, 2]) {
+				const asset = await call(app, 'GET', `/openapi/assets/${name}`)
+				// booleans and lengths: a failure would otherwise print megabytes
+				expect(
+					{
+						status: asset.status,
+						cache: asset.headers.get('cache-control'),
+						sourceMap: asset.text.includes('sourceMappingURL'),
+						prefix: original.startsWith(asset.text),
+						cut: original.length - asset.text.length < 200
+					},
+					`${name}, request ${round}`
+				).toEqual({
+					status: 200,
+					cache: 'public, max-age=3600',
+					sourceMap: false,
+					prefix: true,
+					cut: true
+				})
+			}
+		}
+	})
+})
+
 describe('GET /health', () => {
 	test('200 when the database answers, without authentication', async () => {
 		const { app } = await acme()

@@ -1,7 +1,11 @@
-import { afterAll, describe, expect, test } from 'bun:test'
+import { afterAll, describe, expect, spyOn, test } from 'bun:test'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Database } from 'bun:sqlite'
+import { DEFAULT_CONFIG, openAcme } from '../../src/acme'
+import { SimpleAuth } from '../../src/auth'
+import { FAST_PASSWORDS } from '../support/helpers'
 import { AcmeData } from '../../src/acme/store'
 import { acmeStoreSuite } from './store-suite'
 import { sqliteStore } from '../support/stores'
@@ -105,6 +109,71 @@ describe('SQLite user versions, migrated', () => {
 			}
 		} finally {
 			rmSync(dir, { recursive: true, force: true })
+		}
+	})
+})
+
+describe('SQLite restarts', () => {
+	const dir = mkdtempSync(join(tmpdir(), 'acme-restart-'))
+	afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+	test('a start on an up-to-date database writes nothing: no transaction, no fsync', async () => {
+		const file = join(dir, 'restart.db')
+		const first = await openAcme({ db: file })
+		const secret = await first.store.getSetting('token_secret')
+		await first.store.close()
+		// another connection sees each commit of the others as a new data_version
+		const observer = new Database(file, { readonly: true })
+		const dataVersion = () =>
+			observer.query<{ data_version: number }, []>('PRAGMA data_version').get()!.data_version
+		try {
+			const before = dataVersion()
+			const second = await openAcme({ db: file })
+			expect(dataVersion()).toBe(before)
+			// the restart found what the first start stored
+			expect(await second.store.getSetting('token_secret')).toBe(secret)
+			expect(secret).toMatch(/^[\w-]{43}$/)
+			await second.store.close()
+		} finally {
+			observer.close()
+		}
+	})
+
+	test('ACME_PASS is hashed only when the admin must be created, not at every start', async () => {
+		const file = join(dir, 'admin.db')
+		const hashing = spyOn(SimpleAuth.prototype, 'hashPassword')
+		try {
+			const config = { ...DEFAULT_CONFIG, ...FAST_PASSWORDS }
+			const first = await openAcme({ db: file, config, adminPassword: 'Adm1n-Pass' })
+			expect(hashing).toHaveBeenCalledTimes(1)
+			expect(await first.store.userIsAdmin('acme')).toBe(true)
+			await first.store.close()
+			const second = await openAcme({ db: file, config, adminPassword: 'Adm1n-Pass' })
+			expect(hashing).toHaveBeenCalledTimes(1)
+			await second.store.close()
+		} finally {
+			hashing.mockRestore()
+		}
+	})
+
+	test('a database of an older schema is migrated, once, keeping its rows', async () => {
+		const file = join(dir, 'old.db')
+		const old = new Database(file)
+		old.run(`CREATE TABLE users (login TEXT PRIMARY KEY, password TEXT NOT NULL, email TEXT NOT NULL,
+			is_admin INTEGER NOT NULL DEFAULT 0 CHECK (is_admin IN (0, 1))) STRICT`)
+		old.run(`CREATE TABLE stuff (name TEXT PRIMARY KEY, owner TEXT NOT NULL REFERENCES users(login)
+			ON DELETE CASCADE, price REAL NOT NULL) STRICT`)
+		old.run('CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT')
+		old.run("INSERT INTO users (login, password, email) VALUES ('susie', 'hash', 'susie@acme.org')")
+		old.run('PRAGMA user_version = 1')
+		old.close()
+		for (const round of [1, 2]) {
+			const store = await AcmeData.open(file)
+			expect(await store.listUsers(), `start ${round}`).toEqual([
+				{ login: 'susie', email: 'susie@acme.org', admin: false }
+			])
+			expect(store.userVersion('susie'), `start ${round}`).toBe(1)
+			await store.close()
 		}
 	})
 })

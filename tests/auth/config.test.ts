@@ -365,3 +365,17 @@ describe('loadConfigFile', () => {
 		expect(configError(raw).message).toStartWith('FSA_TOKEN_DELAY ')
 	})
 })
+
+describe('FSA_TRUSTED_PROXIES', () => {
+	it('takes IPv4 and IPv6 addresses', () => {
+		const addresses = ['127.0.0.1', '10.1.2.3', '::1', 'fd00::5']
+		expect(() => parseSettings({ FSA_AUTH: 'basic', FSA_TRUSTED_PROXIES: addresses })).not.toThrow()
+	})
+
+	it('refuses anything else, naming the directive and the value', () => {
+		for (const address of ['localhost', '10.1.2', '10.0.0.0/8', '::g', ' 10.1.2.3'])
+			expect(
+				configError({ FSA_AUTH: 'basic', FSA_TRUSTED_PROXIES: ['127.0.0.1', address] }).message
+			).toContain(`FSA_TRUSTED_PROXIES must list IP addresses (got ${JSON.stringify(address)})`)
+	})
+})

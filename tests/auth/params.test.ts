@@ -3,6 +3,12 @@
  * every fault collected into one 400.
  */
 import { beforeAll, describe, expect, it } from 'bun:test'
+import { Kind, type TSchema } from '@sinclair/typebox'
+import {
+	TypeCompiler,
+	TypeCompilerTypeGuardError,
+	TypeCompilerUnknownTypeError
+} from '@sinclair/typebox/compiler'
 import { Elysia, t } from 'elysia'
 import { JsonData, SimpleAuth, checkRoutes, simpleAuth, type RawConfig } from '../../src/auth'
 import { parseBoolean, parseInteger } from '../../src/auth/params/args'
@@ -326,5 +332,48 @@ describe('typed parameters in a route', () => {
 			})
 		)
 		expect(response.status).toBe(415)
+	})
+})
+
+describe('compiling parameter schemas', () => {
+	/** Run `work` counting TypeCompiler.Compile calls for the schemas of `properties`. */
+	function countCompiles(properties: Record<string, TSchema>, work: () => unknown): Promise<number> {
+		const original = TypeCompiler.Compile
+		const watched = new Set(Object.values(properties))
+		let count = 0
+		TypeCompiler.Compile = ((...args: Parameters<typeof original>) => {
+			if (watched.has(args[0])) count++
+			return original(...args)
+		}) as typeof original
+		return Promise.resolve()
+			.then(work)
+			.then(() => count)
+			.finally(() => (TypeCompiler.Compile = original))
+	}
+
+	const routeWith = (args: ReturnType<typeof t.Object>) => {
+		const auth = new SimpleAuth({ name: 'compile', config: { ...FAST_PASSWORDS, FSA_AUTH: ['none'] } })
+		return new Elysia().use(simpleAuth(auth)).get('/sum', ({ args }) => args, { authz: 'OPEN', args })
+	}
+
+	it('waits for the first request of the route, then compiles each parameter once', async () => {
+		const schema = t.Object({ a: t.Integer(), b: t.Integer() })
+		let app: Elysia<any, any, any, any, any, any, any> | undefined
+		expect(await countCompiles(schema.properties, () => (app = routeWith(schema)))).toBe(0)
+		const compiles = await countCompiles(schema.properties, async () => {
+			expect((await call(app!, 'GET', '/sum?a=1&b=2')).json).toEqual({ a: 1, b: 2 })
+			expect((await call(app!, 'GET', '/sum?a=1&b=x')).status).toBe(400)
+			expect((await call(app!, 'GET', '/sum?a=3&b=4')).json).toEqual({ a: 3, b: 4 })
+		})
+		expect(compiles).toBe(2)
+	})
+
+	it('refuses at registration a schema TypeCompiler cannot compile, as before', () => {
+		const nobodysKind = { [Kind]: 'NobodysKind' } as unknown as TSchema
+		expect(() => routeWith(t.Object({ a: t.Optional(t.Array(nobodysKind)) }))).toThrow(
+			TypeCompilerUnknownTypeError
+		)
+		const notASchema = { type: 'string' } as unknown as TSchema
+		expect(() => routeWith(t.Object({ a: notASchema }))).toThrow(TypeCompilerTypeGuardError)
 	})
 })

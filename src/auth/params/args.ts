@@ -8,6 +8,8 @@ import {
 	Kind,
 	OptionalKind,
 	Type as T,
+	TypeGuard,
+	TypeRegistry,
 	type TObject,
 	type TSchema,
 	type TUnknown,
@@ -105,6 +107,23 @@ function compiled(schema: TSchema): TypeCheck<TSchema> {
 	let check = checks.get(schema)
 	if (!check) checks.set(schema, (check = TypeCompiler.Compile(schema)))
 	return check
+}
+
+/** Whether a value holds a schema of a kind nobody registered, which TypeCompiler refuses. */
+function unregisteredKind(value: unknown): boolean {
+	if (typeof value !== 'object' || value === null) return false
+	if (TypeGuard.IsKind(value) && !TypeRegistry.Has(value[Kind] as string)) return true
+	return Object.values(value).some(unregisteredKind)
+}
+
+/**
+ * A schema's checker, compiled on its first use (compiling a service's schemas took 2 to 3 ms of
+ * every start); a schema that cannot compile fails at once, with TypeCompiler's own error.
+ */
+function compiledLater(schema: TSchema): () => TypeCheck<TSchema> {
+	if (!TypeGuard.IsSchema(schema) || unregisteredKind(schema)) compiled(schema)
+	let check: TypeCheck<TSchema> | undefined
+	return () => (check ??= compiled(schema))
 }
 
 type Converted = { ok: true; value: unknown } | { ok: false }
@@ -245,12 +264,15 @@ export function compileArgs(schema: TObject, registry: ArgsRegistry = NO_REGISTR
 				: (registry.specials.get(specialKind) ?? BUILTIN_SPECIALS[specialKind])
 		if (specialKind !== undefined && !special)
 			throw new ConfigError(`no special parameter registered for "${specialKind}" (parameter ${name})`)
+		const check = compiledLater(property)
 		return {
 			name,
 			schema: property,
 			optional: (property as { [OptionalKind]?: string })[OptionalKind] === 'Optional',
 			isList: kindOf(property) === 'Array',
-			check: compiled(property),
+			get check() {
+				return check()
+			},
 			cast,
 			special
 		}

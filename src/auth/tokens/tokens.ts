@@ -2,7 +2,7 @@
  * Tokens: FlaskSimpleAuth's own `fsa` format, byte for byte, and JWT through jose with the
  * algorithm pinned and the expiry, subject and audience required.
  */
-import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto'
+import type { KeyObject } from 'node:crypto'
 import { sameSecret } from './secrets'
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose'
 import type { TokenSettings } from '../config/settings'
@@ -89,10 +89,13 @@ function fitsAlgorithm(key: KeyObject, algo: string): boolean {
 	return type === 'ed25519' || type === 'ed448' // EdDSA
 }
 
+/** node:crypto, loaded for asymmetric JWT keys only: with node:stream it costs a start ms. */
+const nodeCrypto = () => process.getBuiltinModule('node:crypto')
+
 function importKey(name: string, pem: string, kind: 'public' | 'private', algo: string): KeyObject {
 	let key: KeyObject
 	try {
-		key = kind === 'public' ? createPublicKey(pem) : createPrivateKey(pem)
+		key = kind === 'public' ? nodeCrypto().createPublicKey(pem) : nodeCrypto().createPrivateKey(pem)
 	} catch {
 		throw new ConfigError(`${name} must be a PEM ${kind} key for ${algo}`)
 	}
@@ -116,7 +119,7 @@ export class TokenManager {
 			this.#signKey = settings.sign
 				? importKey('FSA_TOKEN_SIGN', settings.sign, 'private', settings.algo)
 				: undefined
-			if (this.#signKey && !samePublicKey(createPublicKey(this.#signKey), this.#verifyKey))
+			if (this.#signKey && !samePublicKey(nodeCrypto().createPublicKey(this.#signKey), this.#verifyKey))
 				throw new ConfigError(
 					'FSA_TOKEN_SIGN must be the private key of the FSA_TOKEN_SECRET public key'
 				)
