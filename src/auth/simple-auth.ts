@@ -1,20 +1,40 @@
 /**
- * SimpleAuth, free of any HTTP server: the application registers its hooks here, and the
- * authentication chain runs here; the checks and their caches are in checks.ts.
+ * SimpleAuth, free of any HTTP server: a facade over the services named after what they do, as
+ * FlaskSimpleAuth's managers are (hooks, users, credentials, tokens, authorization, the
+ * authentication chain, the cache). The application registers its hooks here.
  */
-import { parseSettings, type RawConfig, type Scheme } from './config/settings'
-import { ConfigError, ErrorResponse } from './errors'
-import { AuthChecks } from './checks'
+import { parseSettings, type RawConfig, type Scheme, type Settings } from './config/settings'
+import { ErrorResponse } from './errors'
+import { AppHooks } from './hooks'
+import { UserFacts } from './users'
+import { Cache } from './cache/cache'
+import { Uncache } from './cache/uncache'
+import { PasswordManager } from './authn/passwords'
+import { Throttle } from './authn/throttle'
+import { Credentials } from './authn/credentials'
+import { TokenManager, type TokenIdentity } from './tokens/tokens'
+import { TokenValidation } from './tokens/validation'
+import { AuthorizationChecks } from './authz/checks'
+import type { Permission } from './authz/rules'
+import { authenticate, type Authenticated } from './authn/chain'
+import type { AuthnInput, SchemeResult, SchemeServices } from './authn/scheme'
+import { basicScheme } from './authn/basic'
+import { paramScheme } from './authn/param'
+import { tokenScheme } from './authn/token'
+import { oauthScheme } from './authn/oauth'
+import { fakeScheme } from './authn/fake'
+import { httpdScheme } from './authn/httpd'
+import { customScheme } from './authn/custom'
 import type { CastFunction, SpecialFunction } from './params/args'
 import type {
 	AfterRequest,
-	Authenticated,
 	AuthenticationScheme,
 	BeforeExec,
 	BeforeRequest,
 	GetUserPass,
 	GroupCheck,
 	HeaderValue,
+	MaybePromise,
 	ObjectPermission,
 	PasswordCheck,
 	PasswordQuality,
@@ -23,19 +43,6 @@ import type {
 	UserInGroup,
 	UserVersion
 } from './types'
-import {
-	basicScheme,
-	basicSchemeNow,
-	fakeScheme,
-	httpdScheme,
-	paramScheme,
-	tokenScheme,
-	tokenSchemeNow,
-	type AuthnInput,
-	type SchemeResult,
-	type SchemeResultNow
-} from './authn/schemes'
-
 export type * from './types'
 
 export interface SimpleAuthOptions<Custom extends string = never> {
@@ -81,27 +88,43 @@ export function checkPath(method: string, path: string): string | undefined {
  *   .groupCheck('admin', (login) => db.isAdmin(login))
  * const app = new Elysia().use(simpleAuth(auth)).get('/me', ({ user }) => user, { authz: 'AUTH' })
  */
-export class SimpleAuth<Custom extends string = never> extends AuthChecks {
-	#passwordQuality: PasswordQuality | undefined
-	readonly #custom: Record<string, AuthenticationScheme>
-	/** Hooks and registries the plugin reads; fill them before building routes. */
-	readonly hooks = {
-		beforeRequest: [] as BeforeRequest[],
-		afterRequest: [] as AfterRequest[],
-		beforeExec: [] as BeforeExec[],
-		headers: {} as Record<string, HeaderValue>,
-		pathCheck: undefined as PathCheck | undefined,
-		requestLog: [] as RequestLog[]
-	}
-	readonly registry = {
-		casts: new Map<string, CastFunction>(),
-		specials: new Map<string, SpecialFunction>()
-	}
+export class SimpleAuth<Custom extends string = never> implements SchemeServices {
+	readonly settings: Settings
+	/** The application's hooks; registered through the methods below, never by hand. */
+	readonly hooks: AppHooks
+	readonly passwords: PasswordManager
+	readonly tokens: TokenManager
+	/** Password lookups, group checks, object permissions and token validations (FSA_CACHE). */
+	readonly cache: Cache
+	/** Counts failed password checks per login and address (FSA_THROTTLE). */
+	readonly throttle: Throttle
+	readonly #users: UserFacts
+	readonly #credentials: Credentials
+	readonly #tokenValidation: TokenValidation
+	readonly #authorization: AuthorizationChecks
+	readonly #uncache: Uncache
+	#served: object | undefined
 
 	constructor(options: SimpleAuthOptions<Custom>) {
 		const custom: Record<string, AuthenticationScheme> = { ...options.authentication }
-		super(parseSettings(options.config, options.name, Object.keys(custom)))
-		this.#custom = custom
+		const settings = (this.settings = parseSettings(options.config, options.name, Object.keys(custom)))
+		this.hooks = new AppHooks(custom)
+		this.passwords = new PasswordManager(settings.password)
+		this.tokens = new TokenManager(settings.token)
+		this.cache = new Cache(settings.cache)
+		this.throttle = new Throttle(settings.throttle, this.cache.backend, settings.cache.prefix)
+		this.#users = new UserFacts(this.hooks, this.cache, settings.serverError)
+		this.#credentials = new Credentials(
+			settings,
+			this.hooks,
+			this.#users,
+			this.cache,
+			this.throttle,
+			this.passwords
+		)
+		this.#tokenValidation = new TokenValidation(settings, this.tokens, this.#users, this.cache)
+		this.#authorization = new AuthorizationChecks(settings, this.hooks, this.#users, this.cache)
+		this.#uncache = new Uncache(this.cache, this.#tokenValidation, settings.realm)
 	}
 
 	/**
@@ -110,19 +133,19 @@ export class SimpleAuth<Custom extends string = never> extends AuthChecks {
 	 * @example auth.getUserPass(async (login) => (await db.user(login))?.hash ?? null)
 	 */
 	getUserPass(hook: GetUserPass): this {
-		this.userPassHook = hook
+		this.hooks.getUserPass = hook
 		return this
 	}
 
 	/** Register the checker of one group (FlaskSimpleAuth's `group_check`). */
 	groupCheck(group: string, hook: GroupCheck): this {
-		this.groupChecks.set(group, hook)
+		this.hooks.groupChecks.set(group, hook)
 		return this
 	}
 
 	/** Register a checker for every group without one of its own (`user_in_group`). */
 	userInGroup(hook: UserInGroup): this {
-		this.userInGroupHook = hook
+		this.hooks.userInGroup = hook
 		return this
 	}
 
@@ -133,40 +156,78 @@ export class SimpleAuth<Custom extends string = never> extends AuthChecks {
 	 * @example auth.objectPerms('stuff', async (login, sid, mode) => (await db.owner(sid)) ?? null)
 	 */
 	objectPerms(domain: string, hook: ObjectPermission): this {
-		this.domainChecks.set(domain, hook)
+		this.hooks.domainChecks.set(domain, hook)
 		return this
 	}
 
 	/** Add a hook run before routing; a Response it returns ends the request. Before `simpleAuth(auth)`. */
 	beforeRequest(hook: BeforeRequest): this {
-		this.#unsealed('beforeRequest')
-		this.hooks.beforeRequest.push(hook)
+		this.hooks.addBeforeRequest(hook)
 		return this
 	}
 
 	/** Add a hook run on every response, which it may replace; before `simpleAuth(auth)`. */
 	afterRequest(hook: AfterRequest): this {
-		this.#unsealed('afterRequest')
-		this.hooks.afterRequest.push(hook)
+		this.hooks.addAfterRequest(hook)
 		return this
 	}
 
 	/** Add a hook run just before the handler; a Response it returns is the answer. Before `simpleAuth(auth)`. */
 	beforeExec(hook: BeforeExec): this {
-		this.#unsealed('beforeExec')
-		this.hooks.beforeExec.push(hook)
+		this.hooks.addBeforeExec(hook)
 		return this
 	}
 
 	/** Add response headers, fixed or computed per response (FSA_ADD_HEADERS from code). */
 	addHeaders(headers: Record<string, HeaderValue>): this {
-		this.#unsealed('addHeaders')
-		Object.assign(this.hooks.headers, headers)
+		this.hooks.addHeaders(headers)
 		return this
 	}
 
-	#sealed = false
-	#served: object | undefined
+	/** Add a receiver of one record per request: method, path, status, user, scheme, delay, error. */
+	requestLog(hook: RequestLog): this {
+		this.hooks.addRequestLog(hook)
+		return this
+	}
+
+	/** Register a check of every route's method and path, run at start (`path_check`). */
+	pathCheck(hook: PathCheck): this {
+		this.hooks.pathCheck = hook
+		return this
+	}
+
+	/** Register a conversion for `Cast(name)` parameters (FlaskSimpleAuth's `cast`). */
+	cast(name: string, fn: CastFunction): this {
+		this.hooks.casts.set(name, fn)
+		return this
+	}
+
+	/** Register a kind of `Special(kind)` parameter (FlaskSimpleAuth's `special_parameter`). */
+	specialParameter(kind: string, fn: SpecialFunction): this {
+		this.hooks.specials.set(kind, fn)
+		return this
+	}
+
+	/**
+	 * Register the user version hook: with it, a password, group or permission change made by
+	 * another process (a CLI, another instance) is seen on the next request despite the caches.
+	 */
+	userVersion(hook: UserVersion): this {
+		this.hooks.userVersion = hook
+		return this
+	}
+
+	/** Register a password strength hook, checked by `hashPassword` (`password_quality`). */
+	passwordQuality(hook: PasswordQuality): this {
+		this.hooks.passwordQuality = hook
+		return this
+	}
+
+	/** Register an alternate password check (`password_check`). */
+	passwordCheck(hook: PasswordCheck): this {
+		this.hooks.passwordCheck = hook
+		return this
+	}
 
 	/**
 	 * What serves this instance over HTTP, made on first use (internal: `simpleAuth(auth)` and
@@ -179,59 +240,10 @@ export class SimpleAuth<Custom extends string = never> extends AuthChecks {
 
 	/**
 	 * Called by `simpleAuth(auth)`: from then on, hooks that decide how requests flow (before
-	 * request, before exec, after request, computed headers) are refused.
+	 * request, before exec, after request, added headers) are refused.
 	 */
 	seal(): void {
-		this.#sealed = true
-	}
-
-	#unsealed(hook: string): void {
-		if (this.#sealed) throw new ConfigError(`register ${hook} before using simpleAuth(auth)`)
-	}
-
-	/** Add a receiver of one record per request: method, path, status, user, scheme, delay, error. */
-	requestLog(hook: RequestLog): this {
-		this.hooks.requestLog.push(hook)
-		return this
-	}
-
-	/** Register a check of every route's method and path, run at start (`path_check`). */
-	pathCheck(hook: PathCheck): this {
-		this.hooks.pathCheck = hook
-		return this
-	}
-
-	/** Register a conversion for `Cast(name)` parameters (FlaskSimpleAuth's `cast`). */
-	cast(name: string, fn: CastFunction): this {
-		this.registry.casts.set(name, fn)
-		return this
-	}
-
-	/** Register a kind of `Special(kind)` parameter (FlaskSimpleAuth's `special_parameter`). */
-	specialParameter(kind: string, fn: SpecialFunction): this {
-		this.registry.specials.set(kind, fn)
-		return this
-	}
-
-	/**
-	 * Register the user version hook: with it, a password, group or permission change made by
-	 * another process (a CLI, another instance) is seen on the next request despite the caches.
-	 */
-	userVersion(hook: UserVersion): this {
-		this.userVersionHook = hook
-		return this
-	}
-
-	/** Register a password strength hook, checked by `hashPassword` (`password_quality`). */
-	passwordQuality(hook: PasswordQuality): this {
-		this.#passwordQuality = hook
-		return this
-	}
-
-	/** Register an alternate password check (`password_check`). */
-	passwordCheck(hook: PasswordCheck): this {
-		this.passwordCheckHook = hook
-		return this
+		this.hooks.seal()
 	}
 
 	/**
@@ -240,34 +252,49 @@ export class SimpleAuth<Custom extends string = never> extends AuthChecks {
 	 */
 	hasGroup(name: string): boolean {
 		const { authzGroups, authzScopes, auth } = this.settings
-		const checkable = this.groupChecks.has(name) || this.userInGroupHook !== undefined
-		const asGroup = checkable && (authzGroups.length === 0 || authzGroups.includes(name))
+		const asGroup =
+			this.hasCheckableGroup(name) && (authzGroups.length === 0 || authzGroups.includes(name))
 		const asScope = auth.includes('oauth') && (authzScopes.length === 0 || authzScopes.includes(name))
 		return asGroup || asScope
 	}
 
 	/** Whether something can check membership of a group (its own checker or the catch-all). */
 	hasCheckableGroup(name: string): boolean {
-		return this.groupChecks.has(name) || this.userInGroupHook !== undefined
+		return this.hooks.groupChecks.has(name) || this.hooks.userInGroup !== undefined
 	}
 
 	hasDomain(domain: string): boolean {
-		return this.domainChecks.has(domain)
+		return this.hooks.domainChecks.has(domain)
 	}
 
 	/** Hash a password after checking FSA_PASSWORD_LENGTH and FSA_PASSWORD_RE (400 when weak). */
 	async hashPassword(password: string): Promise<string> {
 		this.passwords.checkStrength(password)
-		if (this.#passwordQuality) {
+		const quality = this.hooks.passwordQuality
+		if (quality) {
 			let good: boolean
 			try {
-				good = await this.#passwordQuality(password)
+				good = await quality(password)
 			} catch (error) {
 				throw new ErrorResponse(`password quality too low: ${(error as Error).message}`, 400)
 			}
 			if (!good) throw new ErrorResponse('password quality too low', 400)
 		}
 		return this.passwords.hash(password, false)
+	}
+
+	/**
+	 * Check a login and password; throws 401 when they do not match, 429 when this login or
+	 * address failed too often. Answers at once when memory knows these very credentials.
+	 * @param address the client's address, for throttling
+	 */
+	checkUserPassword(login: string, password: string, address?: string): MaybePromise<void> {
+		return this.#credentials.check(login, password, address)
+	}
+
+	/** Verify a token for a realm (401 with the reason); at once when memory knows it. */
+	verifyToken(token: string, realm = this.settings.realm): MaybePromise<TokenIdentity> {
+		return this.#tokenValidation.verify(token, realm)
 	}
 
 	/**
@@ -281,105 +308,106 @@ export class SimpleAuth<Custom extends string = never> extends AuthChecks {
 			options.realm ?? this.settings.realm,
 			options.delayMinutes,
 			options.scopes,
-			await this.tokenVersionOf(user)
+			await this.#tokenValidation.versionFor(user)
 		)
 	}
 
-	async #customScheme(name: string, input: AuthnInput): Promise<SchemeResult> {
-		let user: string | null | undefined
-		try {
-			user = await this.#custom[name](input)
-		} catch (error) {
-			if (error instanceof ErrorResponse) throw error
-			console.error(`authentication scheme ${name} failed:`, error)
-			throw new ErrorResponse(
-				`internal error in authentication scheme ${name}`,
-				this.settings.serverError
-			)
-		}
-		if (user === null || user === undefined) return null
-		if (typeof user !== 'string' || user === '')
-			throw new ErrorResponse(
-				`internal error with authentication scheme ${name}`,
-				this.settings.serverError
-			)
-		return { user }
+	/**
+	 * Refuse a token from now until it expires (a logout), on every instance sharing the
+	 * cache's backend.
+	 */
+	revokeToken(token: string, realm = this.settings.realm): Promise<void> {
+		return this.#tokenValidation.revoke(token, realm)
 	}
 
-	#runScheme(scheme: Scheme, input: AuthnInput, realm: string): Promise<SchemeResult> {
+	/** Refuse every token of a user issued until now (a deleted or compromised account). */
+	revokeUser(login: string): Promise<void> {
+		return this.#tokenValidation.revokeUser(login)
+	}
+
+	/** oauth: every scope the route names must be in the token; 403 for the first missing. */
+	checkScopes(scopes: readonly string[], granted: readonly string[]): void {
+		this.#authorization.checkScopes(scopes, granted)
+	}
+
+	/** Check every group of a route; 403 for the first the user is not in. */
+	checkGroups(user: string, groups: readonly string[]): Promise<void> {
+		return this.#authorization.checkGroups(user, groups)
+	}
+
+	/** Check an object permission: null means no such object (FSA_NOT_FOUND_ERROR), false 403. */
+	checkPermission(user: string, permission: Permission, values: unknown[]): Promise<void> {
+		return this.#authorization.checkPermission(user, permission, values)
+	}
+
+	/** Forget every cached entry (FlaskSimpleAuth's `clear_caches`). */
+	clearCaches(): Promise<void> {
+		return this.#uncache.clearCaches()
+	}
+
+	/** Forget a user's cached password hash and verified credentials. */
+	passwordUncache(user: string): Promise<boolean> {
+		return this.#uncache.passwordUncache(user)
+	}
+
+	/** Forget a cached token validation. */
+	tokenUncache(token: string, realm?: string): Promise<boolean> {
+		return this.#uncache.tokenUncache(token, realm)
+	}
+
+	/** Forget a cached group check. */
+	groupUncache(user: string, group: string): Promise<boolean> {
+		return this.#uncache.groupUncache(user, group)
+	}
+
+	/** Forget a cached object permission. */
+	objectPermsUncache(
+		domain: string,
+		user: string,
+		values: unknown[],
+		mode?: string | null
+	): Promise<boolean> {
+		return this.#uncache.objectPermsUncache(domain, user, values, mode)
+	}
+
+	/** Forget everything cached about a user: password, credentials, groups, permissions. Returns how many entries. */
+	authUncache(user: string): Promise<number> {
+		return this.#uncache.authUncache(user)
+	}
+
+	/** One scheme of the chain, by name: built-in or custom. */
+	readonly #runScheme = (scheme: Scheme, input: AuthnInput, realm: string): MaybePromise<SchemeResult> => {
 		switch (scheme) {
+			case 'none':
+				return null
 			case 'basic':
 				return basicScheme(this, input)
 			case 'param':
 				return paramScheme(this, input)
 			case 'token':
-			case 'oauth':
 				return tokenScheme(this, input, realm)
+			case 'oauth':
+				return oauthScheme(this, input, realm)
 			case 'fake':
 				return fakeScheme(this, input)
 			case 'httpd':
 				return httpdScheme(this, input)
-			case 'none':
-				return Promise.resolve(null)
 			default:
-				return this.#customScheme(scheme, input)
+				return customScheme(scheme, this.hooks.schemes[scheme], input, this.settings.serverError)
 		}
 	}
 
 	/**
-	 * `authenticate` without waiting, when memory answers: the schemes before find nothing, and
-	 * a token or basic credentials are known valid. Undefined otherwise, for `authenticate` to
-	 * decide (it reaches the same answer, the long way).
-	 */
-	authenticateNow(
-		input: AuthnInput,
-		schemes: readonly Scheme[],
-		realm = this.settings.realm
-	): Authenticated | undefined {
-		for (const scheme of schemes) {
-			const found = this.#runSchemeNow(scheme, input, realm)
-			if (found === undefined) return undefined
-			if (found !== null) return { ...found, scheme }
-		}
-		return undefined
-	}
-
-	#runSchemeNow(scheme: Scheme, input: AuthnInput, realm: string): SchemeResultNow {
-		switch (scheme) {
-			case 'none':
-				return null
-			case 'basic':
-				return basicSchemeNow(this, input)
-			case 'token':
-			case 'oauth':
-				return tokenSchemeNow(this, input, realm)
-			default:
-				return undefined
-		}
-	}
-
-	/**
-	 * Try the schemes in order; the first that finds valid credentials wins.
+	 * Try the schemes in order; the first that finds valid credentials wins. Answers at once
+	 * while memory answers every scheme (known tokens and credentials), else with a promise.
 	 * @throws ErrorResponse 401: the reason given by the first scheme that found bad credentials,
 	 * or "missing authentication" when none found any
 	 */
-	async authenticate(
+	authenticate(
 		input: AuthnInput,
 		schemes: readonly Scheme[],
 		realm = this.settings.realm
-	): Promise<Authenticated> {
-		let failure: ErrorResponse | undefined
-		for (const scheme of schemes) {
-			let found: SchemeResult
-			try {
-				found = await this.#runScheme(scheme, input, realm)
-			} catch (error) {
-				if (!(error instanceof ErrorResponse) || error.status !== 401) throw error
-				failure ??= error
-				continue
-			}
-			if (found !== null) return { ...found, scheme }
-		}
-		throw failure ?? new ErrorResponse('missing authentication', 401)
+	): MaybePromise<Authenticated> {
+		return authenticate(this.#runScheme, input, schemes, realm)
 	}
 }

@@ -2,9 +2,10 @@
  * The hooks an application registers, and the records the framework gives back.
  */
 import type { Scheme } from './config/settings'
-import type { AuthnInput, Found } from './authn/schemes'
+import type { AuthnInput } from './authn/scheme'
 
-export type { AuthnInput } from './authn/schemes'
+export type { AuthnInput } from './authn/scheme'
+export type { Authenticated } from './authn/chain'
 
 export type MaybePromise<T> = T | Promise<T>
 
@@ -67,7 +68,3 @@ export interface RequestRecord {
 export type RequestLog = (record: RequestRecord) => void
 /** A header value computed for each response; undefined or empty adds nothing. */
 export type HeaderValue = string | ((response: Response, request: Request) => string | undefined | null)
-
-export interface Authenticated extends Found {
-	scheme: Scheme
-}

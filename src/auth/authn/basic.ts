@@ -1,6 +1,10 @@
 /**
- * The basic scheme (RFC 7617): parsing of the Authorization header as a pure function.
+ * The basic scheme (RFC 7617): parsing of the Authorization header as a pure function, and the
+ * scheme itself.
  */
+import { ErrorResponse } from '../errors'
+import type { MaybePromise } from '../types'
+import { afterCheck, type AuthnInput, type SchemeResult, type SchemeServices } from './scheme'
 
 export type BasicCredentials = { ok: true; user: string; password: string } | { ok: false; reason: string }
 
@@ -54,4 +58,18 @@ export function parseBasicAuthorization(header: string): BasicCredentials {
 /** The value of a basic challenge. */
 export function basicChallenge(realm: string): string {
 	return `Basic realm="${realm.replace(/["\\]/g, '\\$&')}", charset="UTF-8"`
+}
+
+/** The basic scheme: `Authorization: Basic base64(login:password)`, checked against the stored hash. */
+export function basicScheme(services: SchemeServices, input: AuthnInput): MaybePromise<SchemeResult> {
+	const header = input.headers.get('authorization')
+	if (header === null || !hasScheme(header, 'Basic')) return null
+	const credentials = parseBasicAuthorization(header)
+	if (!credentials.ok) throw new ErrorResponse(credentials.reason, 401)
+	const { user, password } = credentials
+	return afterCheck(
+		() => services.checkUserPassword(user, password, input.client().address),
+		{ user },
+		() => `login ${JSON.stringify(user)}`
+	)
 }

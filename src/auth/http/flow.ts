@@ -5,7 +5,9 @@
  * synchronously); any other route by a hook of its own, which answers what memory knows (a
  * known token or known credentials, a request without body) without waiting.
  */
-import type { Authenticated, SimpleAuth } from '../simple-auth'
+import type { SimpleAuth } from '../simple-auth'
+import type { Authenticated } from '../authn/chain'
+import type { MaybePromise } from '../types'
 import { expandSchemes, type Scheme } from '../config/settings'
 import { ConfigError, ErrorResponse } from '../errors'
 import { fillArgs } from '../params/args'
@@ -58,25 +60,26 @@ export class RouteFlow {
 		return (state.values = this.#argsOf(state, pathParams))
 	}
 
-	/** Authorize a route that may wait: at once when memory knows, else with a promise. */
+	/**
+	 * Authorize a route that may wait: at once when nothing must be read and the chain answers
+	 * at once (known tokens or credentials), else with a promise.
+	 */
 	authorize(
 		state: RequestState,
 		body: unknown,
 		pathParams: Record<string, string> | undefined
-	): Granted | Promise<Granted> {
+	): MaybePromise<Granted> {
 		const { auth } = this
-		const { settings } = auth
 		const route = state.route!
 		const rule = route.authz
 		if (rule.close) throw new ErrorResponse('currently closed route', 403)
-		const { schemes, realm } = route
-		const loading = state.loadParams(body, settings.maxBody)
+		const loading = state.loadParams(body, auth.settings.maxBody)
 		if (loading || rule.permissions.length > 0 || auth.hooks.beforeExec.length > 0)
-			return this.#authorizeWaiting(state, schemes, pathParams, loading)
-		if (!(rule.open && schemes.includes('none'))) {
-			const found = auth.authenticateNow(state, schemes, realm)
-			if (found === undefined || (found.scheme !== 'oauth' && rule.groups.length > 0))
-				return this.#authorizeWaiting(state, schemes, pathParams, loading, found ?? null)
+			return this.#authorizeWaiting(state, pathParams, loading)
+		if (!route.open) {
+			const found = auth.authenticate(state, route.schemes, route.realm)
+			if (found instanceof Promise || (found.scheme !== 'oauth' && rule.groups.length > 0))
+				return this.#authorizeWaiting(state, pathParams, undefined, found)
 			grant(state, found)
 			if (found.scheme === 'oauth') auth.checkScopes(rule.groups, state.scopes)
 		}
@@ -84,23 +87,19 @@ export class RouteFlow {
 		return { user: state.user, args }
 	}
 
-	/**
-	 * `authorize`, waiting where it must. `known` is what memory answered already: undefined when
-	 * it was not asked, null when it could not tell, else who it found.
-	 */
+	/** `authorize`, waiting where it must; `authenticating` is the chain's answer when it was asked. */
 	async #authorizeWaiting(
 		state: RequestState,
-		schemes: readonly Scheme[],
 		pathParams: Record<string, string> | undefined,
 		loading: Promise<void> | undefined,
-		known?: Authenticated | null
+		authenticating?: MaybePromise<Authenticated>
 	): Promise<Granted> {
 		const { auth } = this
-		const { authz: rule, realm } = state.route!
+		const route = state.route!
+		const { authz: rule, schemes } = route
 		if (loading) await loading
-		if (!(rule.open && schemes.includes('none'))) {
-			const memory = known === undefined ? auth.authenticateNow(state, schemes, realm) : known
-			const found = memory ?? (await auth.authenticate(state, schemes, realm))
+		if (!route.open) {
+			const found = await (authenticating ?? auth.authenticate(state, schemes, route.realm))
 			grant(state, found)
 			if (found.scheme === 'oauth') auth.checkScopes(rule.groups, state.scopes)
 			else if (rule.groups.length > 0) await auth.checkGroups(found.user, rule.groups)

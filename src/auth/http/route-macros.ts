@@ -39,8 +39,7 @@ export function routeMacros(auth: SimpleAuth, flow: RouteFlow) {
 		if (hook.args !== undefined) options.args = hook.args
 		if (hook.realm !== undefined) options.realm = hook.realm as string
 		const schemes = options.authn !== undefined ? flow.checkAuthn(options.authn) : settings.authDefault
-		const args =
-			options.args !== undefined ? compileArgs(options.args as TObject, auth.registry) : undefined
+		const args = options.args !== undefined ? compileArgs(options.args as TObject, auth.hooks) : undefined
 		// the one place that decides: an OPEN route open to anyone, with nothing to read or wait for
 		const immediate =
 			authz.open && schemes.includes('none') && args === undefined && auth.hooks.beforeExec.length === 0

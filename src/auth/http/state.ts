@@ -14,7 +14,7 @@ import {
 	type RequestParams
 } from '../params/request'
 import { clientInfo, socketAddress, type ClientInfo } from './client'
-import type { AuthnInput } from '../authn/schemes'
+import type { AuthnInput } from '../authn/scheme'
 import { pathOf } from './paths'
 
 /** What every request of one plugin shares: the trusted proxies, and the server once it listens. */
