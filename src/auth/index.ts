@@ -53,13 +53,7 @@ export { simplifyRealm } from './tokens/tokens'
 export { setClientAddress, isLoopback } from './http/client'
 export { randomSecret } from './tokens/secrets'
 export type { Granted, UserOf, ArgsOf, SimpleAuthPlugin, RouteMacros } from './http/route-types'
-export {
-	openapiDocument,
-	type OpenApiDocument,
-	type OpenApiInfo,
-	type OpenApiOptions,
-	type OpenApiServer
-} from './http/openapi'
+export { openapiDocument, type OpenApiDocument, type OpenApiInfo } from './http/openapi'
 export {
 	routeTable,
 	formatRouteTable,
@@ -68,3 +62,4 @@ export {
 	type RouteParameter,
 	type ParameterSource
 } from './http/route-table'
+export type { OpenApiOptions, OpenApiServer } from './http/openapi'
