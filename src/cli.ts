@@ -3,8 +3,16 @@
  * configuration checks. Exit codes: 0 success, 1 failure, 2 bad usage; failures print one line.
  */
 import { parseArgs } from 'node:util'
-import { ConfigError, ErrorResponse, SimpleAuth, loadConfigFile, type RawConfig } from './auth'
-import { DEFAULT_CONFIG, openAcme } from './acme'
+import {
+	ConfigError,
+	ErrorResponse,
+	SimpleAuth,
+	formatRouteTable,
+	loadConfigFile,
+	routeTable,
+	type RawConfig
+} from './auth'
+import { DEFAULT_CONFIG, createAcme, openAcme } from './acme'
 import { ListenError, serve } from './serve'
 import { StoreError } from './acme/connect'
 import { version } from '../package.json'
@@ -25,6 +33,7 @@ commands:
   user admin LOGIN on|off            grant or revoke the admin group
   token create LOGIN [--delay MIN]   print a token for a user
   config check [FILE]                check a configuration file
+  routes [--json]                    print every route with its authz, authn, realm and parameters
 
 serve options:
   --port N            TCP port (env PORT, default 5000)
@@ -72,7 +81,17 @@ ${COMMON}`,
 Checks a configuration file (FILE, --config or ACME_CONFIG) and names the bad directive.
 
 options:
-${COMMON}`
+${COMMON}`,
+	routes: `usage: acme routes [--json] [--config FILE]
+
+Prints every route of the service under a configuration (FILE, --config or ACME_CONFIG): its
+method, path, authorization, schemes tried (the route's authn or FSA_AUTH_DEFAULT), realm and
+parameters, one route a line, or as a JSON array with --json. Reads no database.
+
+options:
+  --json              print a JSON array of routes
+  --config FILE       TOML configuration of FSA_* directives (env ACME_CONFIG)
+  -h, --help          show this help`
 }
 
 /** A failure to report in one line with an exit code. */
@@ -101,6 +120,7 @@ const OPTIONS = {
 	email: { type: 'string' },
 	admin: { type: 'boolean' },
 	delay: { type: 'string' },
+	json: { type: 'boolean' },
 	help: { type: 'boolean', short: 'h' },
 	version: { type: 'boolean', short: 'v' }
 } as const
@@ -112,9 +132,12 @@ const COMMAND_OPTIONS: Record<string, readonly OptionName[]> = {
 	serve: ['port', 'host', 'transport'],
 	user: ['email', 'admin'],
 	token: ['delay'],
-	config: []
+	config: [],
+	routes: ['json']
 }
 const COMMON_OPTIONS: readonly OptionName[] = ['config', 'db', 'help', 'version']
+/** Commands that read no database, where --db would be silently ignored. */
+const WITHOUT_DATABASE = new Set(['routes'])
 
 /** Option spellings, so that `--email --admin` is a missing value and not an email. */
 const OPTION_WORDS = new Set(
@@ -141,7 +164,10 @@ function parse(argv: string[]): { command: string; named: boolean; values: Value
 	const first = positionals[0]
 	if (first !== undefined && !(first in COMMANDS)) usage(`unknown command: ${first}`)
 	const command = first ?? 'serve'
-	const allowed = [...COMMON_OPTIONS, ...COMMAND_OPTIONS[command]]
+	const allowed = [
+		...COMMON_OPTIONS.filter((name) => name !== 'db' || !WITHOUT_DATABASE.has(command)),
+		...COMMAND_OPTIONS[command]
+	]
 	const values: Values = {}
 	for (const token of tokens) {
 		if (token.kind !== 'option') continue
@@ -274,6 +300,18 @@ async function configCommand(values: Values, [action, ...args]: string[]): Promi
 	console.log(`configuration ok: ${path ?? '(built-in)'}`)
 }
 
+async function routesCommand(values: Values, positionals: string[]): Promise<void> {
+	if (positionals.length > 0) usage(`unexpected argument: ${positionals[0]}`, 'routes')
+	// the routes depend on the configuration only: an in-memory database stands in for the real one
+	const { app, auth, store } = await createAcme({ config: await readConfig(values), db: ':memory:' })
+	try {
+		const rows = routeTable(app, auth)
+		console.log(values.json ? JSON.stringify(rows, null, 2) : formatRouteTable(rows))
+	} finally {
+		await store.close()
+	}
+}
+
 async function serveCommand(values: Values, positionals: string[]): Promise<void> {
 	if (positionals.length > 0) usage(`unexpected argument: ${positionals[0]}`, 'serve')
 	const portText = (values.port as string | undefined) ?? (process.env.PORT || '5000')
@@ -301,7 +339,8 @@ const COMMANDS: Record<string, (values: Values, positionals: string[]) => Promis
 	serve: serveCommand,
 	user: userCommand,
 	token: tokenCommand,
-	config: configCommand
+	config: configCommand,
+	routes: routesCommand
 }
 
 /** Run the command line; resolves to the exit code (serve keeps running). */

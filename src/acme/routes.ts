@@ -18,6 +18,16 @@ import { isPrime } from './primes'
 import { version } from '../../package.json'
 
 const Someone = t.Object({ name: t.String(), born: t.String({ format: 'date' }) })
+const Token = t.Object({ token: t.String() })
+const Dependency = t.Union([t.Literal('ok'), t.Literal('unavailable')])
+const HealthReport = t.Object({
+	status: Dependency,
+	database: Dependency,
+	cache: t.Optional(Dependency)
+})
+/** Errors a route answers besides the framework's, in the configured error format. */
+const CONFLICT = { 409: { description: 'it exists already' } }
+const DATABASE = { 503: { description: 'database unavailable' } }
 const DAY_MS = 24 * 60 * 60 * 1000
 /** Longest wait of /health for one dependency: a load balancer's probe gets its answer within 2 s. */
 const HEALTH_TIMEOUT_MS = 1500
@@ -70,7 +80,9 @@ export function createRoutes(
 		tokenRoutes
 			.get('/token', async ({ user }) => ({ token: await auth.createToken(user) }), {
 				authz: 'AUTH',
-				...prefer('token', 'basic', 'param')
+				...prefer('token', 'basic', 'param'),
+				response: Token,
+				detail: { summary: 'a token for the authenticated user', responses: DATABASE }
 			})
 			.post(
 				'/token',
@@ -78,7 +90,15 @@ export function createRoutes(
 					set.status = 201
 					return { token: await auth.createToken(user) }
 				},
-				{ authz: 'AUTH', ...prefer('param') }
+				{
+					authz: 'AUTH',
+					...prefer('param'),
+					response: { 201: Token },
+					detail: {
+						summary: 'a token for the login and password given as parameters',
+						responses: DATABASE
+					}
+				}
 			)
 	// logout: the token that authenticated this request is refused from now on, on every instance
 	if (enabled.includes('token'))
@@ -88,7 +108,16 @@ export function createRoutes(
 				await auth.revokeToken(args.presented)
 				set.status = 204
 			},
-			{ authz: 'AUTH', authn: ['token'], args: t.Object({ presented: CurrentToken() }) }
+			{
+				authz: 'AUTH',
+				authn: ['token'],
+				args: t.Object({ presented: CurrentToken() }),
+				response: { 204: t.Void() },
+				detail: {
+					summary: 'log out: the token presented is refused from now on',
+					responses: DATABASE
+				}
+			}
 		)
 
 	const routes = new Elysia({ name: 'acme-routes' }).use(simpleAuth(auth))
@@ -141,11 +170,23 @@ export function createRoutes(
 			},
 			{
 				...alwaysOpen(),
+				response: {
+					200: t.Object(HealthReport.properties, { description: 'every dependency answers' }),
+					503: t.Object(HealthReport.properties, { description: 'a dependency does not answer' })
+				},
 				detail: { summary: 'the service is up, and each dependency (database, Redis cache) answers' }
 			}
 		)
-		.get('/hello', () => ({ msg: 'hello', version }), open())
-		.get('/hello-me', ({ user }) => ({ msg: 'hello', user }), { authz: 'AUTH' })
+		.get('/hello', () => ({ msg: 'hello', version }), {
+			...open(),
+			response: t.Object({ msg: t.String(), version: t.String() }),
+			detail: { summary: 'hello to anyone, with the version of the service' }
+		})
+		.get('/hello-me', ({ user }) => ({ msg: 'hello', user }), {
+			authz: 'AUTH',
+			response: t.Object({ msg: t.String(), user: t.String() }),
+			detail: { summary: 'hello to the authenticated user', responses: DATABASE }
+		})
 		.post(
 			'/stuff',
 			async ({ user, args, set }) => {
@@ -153,16 +194,32 @@ export function createRoutes(
 				set.status = 201
 				return `stuff added: ${args.stuff}`
 			},
-			{ authz: 'AUTH', args: t.Object({ stuff: t.String({ minLength: 1 }), price: t.Number() }) }
+			{
+				authz: 'AUTH',
+				args: t.Object({ stuff: t.String({ minLength: 1 }), price: t.Number() }),
+				response: { 201: t.String() },
+				detail: { summary: 'add stuff owned by the user', responses: { ...CONFLICT, ...DATABASE } }
+			}
 		)
-		.get('/stuff', ({ user }) => store.getUserStuff(user), { authz: 'AUTH' })
+		.get('/stuff', ({ user }) => store.getUserStuff(user), {
+			authz: 'AUTH',
+			response: t.Array(t.Tuple([t.String(), t.Number()]), {
+				description: 'the [name, price] of each'
+			}),
+			detail: { summary: "the user's stuff", responses: DATABASE }
+		})
 		.patch(
 			'/stuff/:sid',
 			async ({ params, args }) => {
 				await store.changeStuff(params.sid, args.price)
 				return `stuff changed: ${params.sid}`
 			},
-			{ authz: ['stuff', 'sid', 'owner'], args: t.Object({ price: t.Number() }) }
+			{
+				authz: ['stuff', 'sid', 'owner'],
+				args: t.Object({ price: t.Number() }),
+				response: t.String(),
+				detail: { summary: 'change the price of stuff the user owns', responses: DATABASE }
+			}
 		)
 		.use(tokenRoutes)
 		.post(
@@ -172,15 +229,24 @@ export function createRoutes(
 				set.status = 201
 				return `user added: ${args.login}`
 			},
-			{ authz: 'admin', args: t.Object({ login: t.String(), password: t.String(), email: t.String() }) }
+			{
+				authz: 'admin',
+				args: t.Object({ login: t.String(), password: t.String(), email: t.String() }),
+				response: { 201: t.String() },
+				detail: { summary: 'add a user (admins only)', responses: { ...CONFLICT, ...DATABASE } }
+			}
 		)
 		.get('/days', ({ args }) => ({ name: args.who.name, days: daysSince(args.who.born) }), {
 			...open(),
-			args: t.Object({ who: Someone })
+			args: t.Object({ who: Someone }),
+			response: t.Object({ name: t.String(), days: t.Integer() }),
+			detail: { summary: 'days since someone was born' }
 		})
 		.get('/primes', ({ args }) => args.li.filter(isPrime), {
 			...open(),
-			args: t.Object({ li: t.Array(t.Integer()) })
+			args: t.Object({ li: t.Array(t.Integer()) }),
+			response: t.Array(t.Integer(), { description: 'the primes among the numbers given' }),
+			detail: { summary: 'the primes of a list of integers' }
 		})
 		.get(
 			'/len',
@@ -195,6 +261,11 @@ export function createRoutes(
 								: 'not available'
 				}
 			},
-			{ ...open(), args: t.Object({ p: JsonData() }) }
+			{
+				...open(),
+				args: t.Object({ p: JsonData() }),
+				response: t.Object({ len: t.Union([t.Integer(), t.Literal('not available')]) }),
+				detail: { summary: 'the length of a JSON string, array or object' }
+			}
 		)
 }

@@ -54,3 +54,12 @@ export { setClientAddress, isLoopback } from './http/client'
 export { randomSecret } from './tokens/secrets'
 export type { Granted, UserOf, ArgsOf, SimpleAuthPlugin, RouteMacros } from './http/handler-types'
 export { openapiDocument, type OpenApiDocument, type OpenApiInfo } from './http/openapi'
+export {
+	routeTable,
+	formatRouteTable,
+	formatParameters,
+	type RouteRow,
+	type RouteParameter,
+	type ParameterSource
+} from './http/route-table'
+export type { OpenApiOptions, OpenApiServer } from './http/openapi'

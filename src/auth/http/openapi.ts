@@ -8,6 +8,7 @@ import type { SimpleAuth } from '../simple-auth'
 import type { Scheme, Settings } from '../config/settings'
 import type { CompiledArgs } from '../params/args'
 import { declarationOf } from './declaration'
+import { ERROR_SCHEMA_REF as ERROR_REF, errorSchema, operationResponses } from './openapi-responses'
 
 export interface OpenApiInfo {
 	title: string
@@ -17,17 +18,42 @@ export interface OpenApiInfo {
 
 type Json = Record<string, unknown>
 
+export interface OpenApiServer {
+	url: string
+	description?: string
+}
+
+export interface OpenApiOptions {
+	/** Where the API is served. @default [{ url: '/' }]: the server that serves the document */
+	servers?: OpenApiServer[]
+}
+
 export interface OpenApiDocument {
 	openapi: string
 	info: OpenApiInfo
+	servers: OpenApiServer[]
 	paths: Record<string, Record<string, Json>>
-	components: { securitySchemes: Record<string, Json> }
+	components: { securitySchemes: Record<string, Json>; schemas?: Record<string, Json> }
 }
 
 interface Route {
 	method: string
 	path: string
-	hooks?: { detail?: Json }
+	hooks?: { detail?: Json; response?: unknown }
+}
+
+/** `getStuffBySid` for GET /stuff/:sid: unique per method and path, as OpenAPI requires. */
+function operationIdOf(method: string, path: string): string {
+	const words = path
+		.split('/')
+		.filter((segment) => segment !== '')
+		.map((segment) =>
+			segment.startsWith(':') ? `by-${segment.slice(1)}` : segment === '*' ? 'any' : segment
+		)
+		.flatMap((segment) => segment.split(/[^A-Za-z0-9]+/))
+		.filter((word) => word !== '')
+	const camel = words.map((word) => word[0].toUpperCase() + word.slice(1)).join('')
+	return method.toLowerCase() + (camel || 'Root')
 }
 
 const METHODS = new Set(['GET', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'HEAD', 'PATCH', 'TRACE'])
@@ -125,6 +151,11 @@ function simplify(node: unknown): unknown {
 	const result: Json = Object.fromEntries(
 		Object.entries(node).map(([key, value]) => [key, simplify(value)])
 	)
+	// TypeBox writes tuples in draft 7; OpenAPI 3.1 speaks JSON Schema 2020-12
+	if (Array.isArray(result.items)) {
+		const { items, additionalItems, ...rest } = result
+		return { ...rest, prefixItems: items, ...(additionalItems === false ? { items: false } : {}) }
+	}
 	if (Array.isArray(result.anyOf)) {
 		const kept = (result.anyOf as Json[]).filter(
 			(branch) => !(branch.type === 'string' && COERCED.has(branch.format as string))
@@ -137,7 +168,7 @@ function simplify(node: unknown): unknown {
 }
 
 /** A TypeBox schema as plain JSON Schema, without the framework's markers. */
-function jsonSchema(schema: TSchema): Json {
+export function jsonSchema(schema: TSchema): Json {
 	const plain = simplify(JSON.parse(JSON.stringify(schema))) as Json
 	const json = plain['x-json-data'] === true
 	for (const marker of ['x-json-data', 'x-special', 'x-cast']) delete plain[marker]
@@ -213,12 +244,20 @@ function operationInputs(route: Route, args: CompiledArgs | undefined): Json {
  * The OpenAPI 3.1 document of every route of `app` but those whose detail says `hide: true`:
  * each route's `args` as parameters (the query string for GET, HEAD and DELETE, a JSON or form
  * body otherwise), its `x-authz` rule, and its `security`: `[]` on OPEN routes that accept
- * `none`, otherwise one alternative per scheme of its `authn` (or `FSA_AUTH_DEFAULT`).
+ * `none`, otherwise one alternative per scheme of its `authn` (or `FSA_AUTH_DEFAULT`). Its
+ * responses: the bodies of Elysia's `response` option, and the errors it may answer in the
+ * FSA_ERROR_RESPONSE format (with those `detail.responses` adds). `detail` gives `summary` and
+ * `operationId`, else `GET /path` and `getPath`.
  * @example
  * app.get('/openapi/json', () => openapiDocument(app, auth, { title: 'Acme', version: '1.0' }), {
  *   authz: 'OPEN', detail: { hide: true } })
  */
-export function openapiDocument(app: AnyElysia, auth: SimpleAuth, info: OpenApiInfo): OpenApiDocument {
+export function openapiDocument(
+	app: AnyElysia,
+	auth: SimpleAuth,
+	info: OpenApiInfo,
+	options: OpenApiOptions = {}
+): OpenApiDocument {
 	const { settings } = auth
 	const schemes = securitySchemes(settings)
 	const paths: OpenApiDocument['paths'] = {}
@@ -231,18 +270,14 @@ export function openapiDocument(app: AnyElysia, auth: SimpleAuth, info: OpenApiI
 		const authz = declaration?.authz.label ?? 'CLOSE'
 		const authn = declaration?.schemes ?? settings.authDefault
 		const groups = declaration?.authz.groups ?? []
-		const variables = declaration?.variables ?? []
 		const open = declaration?.open === true
 		const security = open ? [] : requirements(authn, schemes, groups)
 		const args = declaration?.args
-		const responses: Record<string, Json> = { '2XX': { description: 'success' } }
-		if (args && args.params.length > 0)
-			responses['400'] = { description: 'missing or invalid parameters' }
-		if (!open) responses['401'] = { description: 'authentication required' }
-		if (declaration === undefined || declaration.authz.close || groups.length > 0 || variables.length > 0)
-			responses['403'] = { description: 'not allowed' }
-		if (variables.length > 0) responses['404'] = { description: 'no such object' }
-		const operation: Json = {}
+		const responses = operationResponses(settings, declaration, route.hooks ?? {}, jsonSchema)
+		const operation: Json = {
+			summary: `${route.method} ${route.path}`,
+			operationId: operationIdOf(route.method, route.path)
+		}
 		for (const field of OPERATION_FIELDS)
 			if (detail[field] !== undefined) operation[field] = detail[field]
 		Object.assign(operation, operationInputs(route, args), { security, responses, 'x-authz': authz })
@@ -250,6 +285,10 @@ export function openapiDocument(app: AnyElysia, auth: SimpleAuth, info: OpenApiI
 		paths[path] ??= {}
 		paths[path][route.method.toLowerCase()] = operation
 	}
-	const components = { securitySchemes: Object.fromEntries(schemes.values()) }
-	return { openapi: '3.1.0', info, paths, components }
+	const components: OpenApiDocument['components'] = {
+		securitySchemes: Object.fromEntries(schemes.values())
+	}
+	if (JSON.stringify(paths).includes(ERROR_REF)) components.schemas = { Error: errorSchema(settings) }
+	const servers = options.servers ?? [{ url: '/' }]
+	return { openapi: '3.1.0', info, servers, paths, components }
 }
