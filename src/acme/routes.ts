@@ -64,21 +64,26 @@ export function createRoutes(
 	// open whatever FSA_AUTH says: monitoring and the docs need no credentials
 	const alwaysOpen = () => ({ authz: 'OPEN' as const, authn: ['none' as const] })
 
-	// token routes exist only when this service can create tokens (not with FSA_TOKEN_TYPE none)
+	// token routes exist only when this service can create tokens (not with FSA_TOKEN_TYPE none);
+	// a token asked for with a token expires no later than it: renewing never extends a session
+	const renewable = () => ({ args: t.Object({ presented: t.Optional(CurrentToken()) }) })
 	const tokenRoutes = new Elysia({ name: 'acme-token-routes' }).use(simpleAuth(auth))
 	if (auth.tokens.canCreate)
 		tokenRoutes
-			.get('/token', async ({ user }) => ({ token: await auth.createToken(user) }), {
-				authz: 'AUTH',
-				...prefer('token', 'basic', 'param')
-			})
+			.get(
+				'/token',
+				async ({ user, args }) => ({
+					token: await auth.createToken(user, { presented: args.presented })
+				}),
+				{ authz: 'AUTH', ...prefer('token', 'basic', 'param'), ...renewable() }
+			)
 			.post(
 				'/token',
-				async ({ user, set }) => {
+				async ({ user, args, set }) => {
 					set.status = 201
-					return { token: await auth.createToken(user) }
+					return { token: await auth.createToken(user, { presented: args.presented }) }
 				},
-				{ authz: 'AUTH', ...prefer('param') }
+				{ authz: 'AUTH', ...prefer('param'), ...renewable() }
 			)
 	// logout: the token that authenticated this request is refused from now on, on every instance
 	if (enabled.includes('token'))

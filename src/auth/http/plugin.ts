@@ -196,18 +196,41 @@ function servePlugin(auth: SimpleAuth): Served {
 		return new ErrorResponse('internal error', settings.serverError)
 	}
 
-	/** The cookie carrier: (re)issue the token cookie of an authenticated response. */
+	/** Whether the token that authenticated a request still does (a logout may have revoked it). */
+	async function stillValid(state: RequestState, token: string): Promise<boolean> {
+		try {
+			await auth.verifyToken(token, state.route?.realm ?? settings.realm)
+			return true
+		} catch (error) {
+			if (error instanceof ErrorResponse && error.status === 401) return false
+			throw error
+		}
+	}
+
+	/**
+	 * The cookie carrier: (re)issue the token cookie of an authenticated response, never past
+	 * the token presented; clear it when that token no longer authenticates (a logout).
+	 */
 	async function tokenCookie(state: RequestState): Promise<string | undefined> {
 		if (!state.user) return undefined
 		const { name, delayMinutes, renewal } = settings.token
+		const secure = state.client().secure ? '; Secure' : ''
+		const cookie = (value: string, maxAge: number) =>
+			`${name}=${value}; Path=/; Max-Age=${maxAge}; HttpOnly; SameSite=Lax${secure}`
+		const presented = state.scheme === 'token' ? state.token : undefined
+		if (presented !== undefined && !(await stillValid(state, presented))) return cookie('', 0)
 		const present = readCookie(state.headers.get('cookie'), name)
 		const nearExpiry =
 			state.tokenExpires === undefined ||
 			state.tokenExpires < Date.now() / 1000 + renewal * delayMinutes * 60
 		if (present && state.scheme === 'token' && renewal > 0 && !nearExpiry) return undefined
-		const token = await auth.createToken(state.user, { realm: state.route?.realm })
-		const secure = state.client().secure ? '; Secure' : ''
-		return `${name}=${token}; Path=/; Max-Age=${Math.floor(delayMinutes * 60)}; HttpOnly; SameSite=Lax${secure}`
+		const token = await auth.createToken(state.user, {
+			realm: state.route?.realm,
+			presented: state.token
+		})
+		// a renewed token expires with the one presented, and so does its cookie
+		const limit = state.token === undefined ? Infinity : (state.tokenExpires ?? 0) - Date.now() / 1000
+		return cookie(token, Math.max(0, Math.floor(Math.min(delayMinutes * 60, limit))))
 	}
 
 	interface MapContext {
