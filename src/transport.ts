@@ -28,6 +28,32 @@ function toHeaders(message: IncomingMessage): Headers {
 	return headers
 }
 
+/**
+ * The URL of a request on this plain HTTP server: its origin, whatever the client wrote, and the
+ * path of the target, which is a path (joined as Bun.serve reads "//x/y") or an absolute URL
+ * (absolute form). Its scheme never comes from the client: "https://..." sent over plain HTTP
+ * must not pass for a secure request. Undefined for a target that is neither.
+ */
+export function requestUrl(target: string, origin: string): string | undefined {
+	try {
+		if (target.startsWith('/')) return new URL(origin + target).href
+		const absolute = new URL(target)
+		if (absolute.protocol !== 'http:' && absolute.protocol !== 'https:') return undefined
+		return new URL(origin + absolute.pathname + absolute.search).href
+	} catch {
+		return undefined
+	}
+}
+
+/**
+ * The origin of this server's request URLs: `http://` and its host name, or `localhost` for a
+ * name too short for Elysia, which looks for the path at the URL's 12th character.
+ */
+export function originOf(hostname: string): string {
+	const host = hostname.includes(':') ? `[${hostname}]` : hostname
+	return `http://${host.length >= 4 ? host : 'localhost'}`
+}
+
 async function respond(
 	app: AnyElysia,
 	message: IncomingMessage,
@@ -43,17 +69,13 @@ async function respond(
 		return
 	}
 	const method = message.method ?? 'GET'
-	// a target is a path (joined to the origin, as Bun.serve reads "//x/y") or an absolute URL
-	const target = message.url ?? '/'
-	let url: URL
-	try {
-		url = new URL(target.startsWith('/') ? origin + target : target)
-	} catch {
+	const url = requestUrl(message.url ?? '/', origin)
+	if (url === undefined) {
 		reply.writeHead(400, { 'content-type': 'text/plain; charset=utf-8', connection: 'close', ...NOSNIFF })
 		reply.end('invalid request target')
 		return
 	}
-	const request = new Request(url.href, {
+	const request = new Request(url, {
 		method,
 		headers: toHeaders(message),
 		body: body.length > 0 && method !== 'HEAD' ? body : undefined
@@ -77,7 +99,7 @@ export function serveWithNode(
 	hostname: string,
 	maxBytes = 1024 * 1024
 ): Promise<{ port: number; stop: () => Promise<void> }> {
-	const origin = `http://${hostname.includes(':') ? `[${hostname}]` : hostname}`
+	const origin = originOf(hostname)
 	const server = createServer((message, reply) => {
 		respond(app, message, reply, origin, maxBytes).catch((error) => {
 			console.error('node transport error:', error)

@@ -20,9 +20,13 @@ import { RouteChecks } from './route-checks'
 import { isLoopback } from './client'
 import { readCookie } from '../authn/token'
 import { EarlyResponse, decorate, finish, needsFinish, pathOf, renderError, toResponse } from './responses'
+import { routedRight } from './paths'
 
 export { RequestState } from './state'
 export { checkRoutes } from './route-checks'
+
+/** Elysia routed by another path than the one asked for: refused, never run. */
+const HOST_MESSAGE = 'invalid Host header: the request path cannot be told apart from it'
 
 const GET_BODY_MESSAGE =
 	'this server drops the body of GET requests: send the parameters in the query string (curl -G -d ...), ' +
@@ -186,6 +190,7 @@ function servePlugin(auth: SimpleAuth): Served {
 	function toErrorResponse(code: unknown, error: unknown, request: Request): ErrorResponse {
 		if (error instanceof ErrorResponse) return error
 		if (code === 'NOT_FOUND') {
+			if (!routedRight(request.url, undefined)) return new ErrorResponse(HOST_MESSAGE, 400)
 			const allow = routeChecks.allowedMethods(pathOf(request.url))
 			if (allow.length > 0)
 				return new ErrorResponse('method not allowed', 405, { allow: allow.join(', ') })
@@ -372,6 +377,15 @@ function servePlugin(auth: SimpleAuth): Served {
 		return state
 	}
 
+	/** The state of a request whose `route` was chosen by its path, and by nothing else. */
+	function routed(state: RequestState, route: string | undefined): RequestState {
+		if (!routedRight(state.url, route)) {
+			refused.set(state.request, state)
+			throw new ErrorResponse(HOST_MESSAGE, 400)
+		}
+		return state
+	}
+
 	/** Before-request hooks: the first Response ends the request, with the usual headers. */
 	async function beforeRequest(state: RequestState): Promise<Response | undefined> {
 		for (const hook of auth.hooks.beforeRequest) {
@@ -406,11 +420,11 @@ function servePlugin(auth: SimpleAuth): Served {
 				{ as: 'global' },
 				// with before-request hooks, the request hook made the state already
 				auth.hooks.beforeRequest.length > 0
-					? function startedState({ request }) {
-							return { fsa: started.get(request) ?? admitted(request) }
+					? function startedState({ request, route }) {
+							return { fsa: routed(started.get(request) ?? admitted(request), route) }
 						}
-					: function requestState({ request }) {
-							return { fsa: admitted(request) }
+					: function requestState({ request, route }) {
+							return { fsa: routed(admitted(request), route) }
 						}
 			)
 			.macro({
