@@ -4,6 +4,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import type { Duplex } from 'node:stream'
 import type { AnyElysia } from 'elysia'
 import { setClientAddress } from './auth'
 
@@ -92,6 +93,25 @@ async function respond(
 	reply.end(method === 'HEAD' ? undefined : Buffer.from(await response.arrayBuffer()))
 }
 
+/**
+ * The parser's own refusals (oversized headers, a bad request line or header) in the
+ * framework's manner: a short text and nosniff, then the connection is closed.
+ */
+function refuseMalformed(error: Error & { code?: string }, socket: Duplex): void {
+	if (!socket.writable) {
+		socket.destroy()
+		return
+	}
+	const [status, reason, text] =
+		error.code === 'HPE_HEADER_OVERFLOW'
+			? [431, 'Request Header Fields Too Large', 'request header fields too large']
+			: [400, 'Bad Request', 'malformed request']
+	socket.end(
+		`HTTP/1.1 ${status} ${reason}\r\ncontent-type: text/plain; charset=utf-8\r\n` +
+			`x-content-type-options: nosniff\r\ncontent-length: ${text.length}\r\nconnection: close\r\n\r\n${text}`
+	)
+}
+
 /** Start `app` on a node:http server; resolves once it listens. */
 export function serveWithNode(
 	app: AnyElysia,
@@ -108,6 +128,7 @@ export function serveWithNode(
 			reply.end('internal error')
 		})
 	})
+	server.on('clientError', refuseMalformed)
 	return new Promise((resolve, reject) => {
 		server.once('error', reject)
 		server.listen(port, hostname, () => {

@@ -112,3 +112,52 @@ describe.each(['bun', 'node'])('--transport %s: FSA_SECURE', (transport) => {
 		expect(local.status).toBe(200)
 	})
 })
+
+describe("the HTTP parsers' own refusals", () => {
+	const oversized = `GET /hello HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ${'a'.repeat(20_000)}\r\nConnection: close\r\n\r\n`
+	const badLine = 'BLAH\r\n\r\n'
+	const badHeader = 'GET /hello HTTP/1.1\r\nHost: 127.0.0.1\r\nBad Header: x\r\nConnection: close\r\n\r\n'
+
+	test('--transport node: oversized headers get a 431, a bad request line or header a 400, with nosniff', async () => {
+		const port = servers.node.port
+		const answers = await Promise.all(
+			[oversized, badLine, badHeader].map((bytes) => client.raw(port, bytes))
+		)
+		expect(answers.map((answer) => [answer.status, answer.text])).toEqual([
+			[431, 'request header fields too large'],
+			[400, 'malformed request'],
+			[400, 'malformed request']
+		])
+		for (const answer of answers) expect(answer.headers.get('x-content-type-options')).toBe('nosniff')
+		// and the server goes on serving
+		expect(
+			(await raw('node', 'GET /hello HTTP/1.1', ['Host: 127.0.0.1', 'Connection: close'])).status
+		).toBe(200)
+	})
+
+	test('--transport bun: Bun answers these itself, bodiless and without the framework headers (SECURITY.md)', async () => {
+		const port = servers.bun.port
+		const body = 'a'.repeat(1024 * 1024 + 128 * 1024)
+		const tooLarge = `POST /stuff HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`
+		const answers = await Promise.all(
+			[oversized, badLine, badHeader, tooLarge].map((bytes) => client.raw(port, bytes))
+		)
+		expect(answers.map((answer) => [answer.status, answer.text])).toEqual([
+			[431, ''],
+			[400, ''],
+			[400, ''],
+			[413, '']
+		])
+		for (const answer of answers) expect(answer.headers.get('x-content-type-options')).toBeNull()
+		// a body over FSA_MAX_BODY but within Bun's margin gets the framework's own 413
+		const justOver = 'a'.repeat(1024 * 1024 + 1)
+		const framework = await client.raw(
+			port,
+			`POST /stuff HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: ${justOver.length}\r\nConnection: close\r\n\r\n${justOver}`
+		)
+		expect([framework.status, framework.headers.get('x-content-type-options')]).toEqual([413, 'nosniff'])
+		expect(
+			(await raw('bun', 'GET /hello HTTP/1.1', ['Host: 127.0.0.1', 'Connection: close'])).status
+		).toBe(200)
+	})
+})
