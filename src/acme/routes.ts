@@ -74,25 +74,35 @@ export function createRoutes(
 	// open whatever FSA_AUTH says: monitoring and the docs need no credentials
 	const alwaysOpen = () => ({ authz: 'OPEN' as const, authn: ['none' as const] })
 
-	// token routes exist only when this service can create tokens (not with FSA_TOKEN_TYPE none)
+	// token routes exist only when this service can create tokens (not with FSA_TOKEN_TYPE none);
+	// a token asked for with a token expires no later than it: renewing never extends a session
+	const renewable = () => ({ args: t.Object({ presented: t.Optional(CurrentToken()) }) })
 	const tokenRoutes = new Elysia({ name: 'acme-token-routes' }).use(simpleAuth(auth))
 	if (auth.tokens.canCreate)
 		tokenRoutes
-			.get('/token', async ({ user }) => ({ token: await auth.createToken(user) }), {
-				authz: 'AUTH',
-				...prefer('token', 'basic', 'param'),
-				response: Token,
-				detail: { summary: 'a token for the authenticated user', responses: DATABASE }
-			})
+			.get(
+				'/token',
+				async ({ user, args }) => ({
+					token: await auth.createToken(user, { presented: args.presented })
+				}),
+				{
+					authz: 'AUTH',
+					...prefer('token', 'basic', 'param'),
+					...renewable(),
+					response: Token,
+					detail: { summary: 'a token for the authenticated user', responses: DATABASE }
+				}
+			)
 			.post(
 				'/token',
-				async ({ user, set }) => {
+				async ({ user, args, set }) => {
 					set.status = 201
-					return { token: await auth.createToken(user) }
+					return { token: await auth.createToken(user, { presented: args.presented }) }
 				},
 				{
 					authz: 'AUTH',
 					...prefer('param'),
+					...renewable(),
 					response: { 201: Token },
 					detail: {
 						summary: 'a token for the login and password given as parameters',

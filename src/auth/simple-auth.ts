@@ -65,6 +65,11 @@ export interface TokenOptions {
 	delayMinutes?: number
 	/** JWT only: the `scope` claim, checked by oauth routes. @default [] */
 	scopes?: string[]
+	/**
+	 * The token the request was authenticated with (`CurrentToken()`), when the new token is
+	 * made from it: the new one expires no later, so renewing never extends a session.
+	 */
+	presented?: string
 }
 
 /**
@@ -303,12 +308,19 @@ export class SimpleAuth<Custom extends string = never> implements SchemeServices
 	 * @example const token = await auth.createToken(user, { delayMinutes: 10 })
 	 */
 	async createToken(user: string, options: TokenOptions = {}): Promise<string> {
+		let notAfter: number | undefined
+		if (options.presented !== undefined) {
+			notAfter = this.tokens.expiresOf(options.presented)
+			// a token of another kind (an oauth one without a readable expiry) makes nothing longer-lived
+			if (notAfter === undefined) throw new ErrorResponse('the presented token has no expiry', 401)
+		}
 		return this.tokens.create(
 			user,
 			options.realm ?? this.settings.realm,
 			options.delayMinutes,
 			options.scopes,
-			await this.#tokenValidation.versionFor(user)
+			await this.#tokenValidation.versionFor(user),
+			notAfter
 		)
 	}
 

@@ -107,7 +107,7 @@ export const DIRECTIVES = {
 	FSA_TOKEN_RENEWAL: {
 		schema: T.Number({ minimum: 0, maximum: 1 }),
 		shown: '0.0',
-		doc: 'cookie carrier: renew the cookie when less than this fraction of the delay remains (0: on every request)'
+		doc: 'cookie carrier: renew the cookie when less than this fraction of the delay remains (0: on every request), never past the token presented'
 	},
 	// authorization
 	FSA_AUTHZ_GROUPS: {

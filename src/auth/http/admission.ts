@@ -8,6 +8,10 @@ import { ErrorResponse } from '../errors'
 import { RequestState, type ServingContext } from './state'
 import { isLoopback } from './client'
 import { decorate, finish, toResponse } from './responses'
+import { routedRight } from './paths'
+
+/** Elysia routed by another path than the one asked for: refused, never run. */
+export const HOST_MESSAGE = 'invalid Host header: the request path cannot be told apart from it'
 
 const GET_BODY_MESSAGE =
 	'this server drops the body of GET requests: send the parameters in the query string (curl -G -d ...), ' +
@@ -90,9 +94,25 @@ export class Admission {
 		return state
 	}
 
-	/** The state of a request the before-request hooks started, else a new one, admitted. */
-	resumed(request: Request): RequestState {
-		return this.#started.get(request) ?? this.admitted(request)
+	/**
+	 * The state of a request whose route (its pattern, as Elysia matched it) was chosen by its
+	 * path and by nothing else: else a 400, never the route of another path.
+	 */
+	routed(request: Request, route: string | undefined): RequestState {
+		return this.#checkRoute(this.admitted(request), route)
+	}
+
+	/** `routed`, for a request the before-request hooks started (else a new one, admitted). */
+	resumed(request: Request, route: string | undefined): RequestState {
+		return this.#checkRoute(this.#started.get(request) ?? this.admitted(request), route)
+	}
+
+	#checkRoute(state: RequestState, route: string | undefined): RequestState {
+		if (!routedRight(state.url, route)) {
+			this.#refused.set(state.request, state)
+			throw new ErrorResponse(HOST_MESSAGE, 400)
+		}
+		return state
 	}
 
 	/**

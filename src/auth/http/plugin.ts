@@ -69,11 +69,11 @@ function servePlugin(auth: SimpleAuth): Served {
 				{ as: 'global' },
 				// with before-request hooks, the request hook made the state already
 				auth.hooks.beforeRequest.length > 0
-					? function startedState({ request }) {
-							return { fsa: admission.resumed(request) }
+					? function startedState({ request, route }) {
+							return { fsa: admission.resumed(request, route) }
 						}
-					: function requestState({ request }) {
-							return { fsa: admission.admitted(request) }
+					: function requestState({ request, route }) {
+							return { fsa: admission.routed(request, route) }
 						}
 			)
 			.macro(routeMacros(auth, flow))

@@ -12,6 +12,8 @@ import type { RequestState } from './state'
 import type { Admission } from './admission'
 import type { RouteChecks } from './route-checks'
 import { logRequest } from './request-log'
+import { HOST_MESSAGE } from './admission'
+import { routedRight } from './paths'
 import { EarlyResponse, decorate, finish, needsFinish, pathOf, renderError, toResponse } from './responses'
 
 /** Responses onError made, headers and after-request hooks included: mapResponse leaves them be. */
@@ -35,18 +37,41 @@ export function responseMapping(auth: SimpleAuth) {
 	const { settings } = auth
 	const cookieCarrier = settings.token.carrier === 'cookie' && auth.tokens.canCreate
 
-	/** The cookie carrier: (re)issue the token cookie of an authenticated response. */
+	/** Whether the token that authenticated a request still does (a logout may have revoked it). */
+	async function stillValid(state: RequestState, token: string): Promise<boolean> {
+		try {
+			await auth.verifyToken(token, state.route?.realm ?? settings.realm)
+			return true
+		} catch (error) {
+			if (error instanceof ErrorResponse && error.status === 401) return false
+			throw error
+		}
+	}
+
+	/**
+	 * The cookie carrier: (re)issue the token cookie of an authenticated response, never past
+	 * the token presented; clear it when that token no longer authenticates (a logout).
+	 */
 	async function tokenCookie(state: RequestState): Promise<string | undefined> {
 		if (!state.user) return undefined
 		const { name, delayMinutes, renewal } = settings.token
+		const secure = state.client().secure ? '; Secure' : ''
+		const cookie = (value: string, maxAge: number) =>
+			`${name}=${value}; Path=/; Max-Age=${maxAge}; HttpOnly; SameSite=Lax${secure}`
+		const presented = state.scheme === 'token' ? state.token : undefined
+		if (presented !== undefined && !(await stillValid(state, presented))) return cookie('', 0)
 		const present = readCookie(state.headers.get('cookie'), name)
 		const nearExpiry =
 			state.tokenExpires === undefined ||
 			state.tokenExpires < Date.now() / 1000 + renewal * delayMinutes * 60
 		if (present && state.scheme === 'token' && renewal > 0 && !nearExpiry) return undefined
-		const token = await auth.createToken(state.user, { realm: state.route?.realm })
-		const secure = state.client().secure ? '; Secure' : ''
-		return `${name}=${token}; Path=/; Max-Age=${Math.floor(delayMinutes * 60)}; HttpOnly; SameSite=Lax${secure}`
+		const token = await auth.createToken(state.user, {
+			realm: state.route?.realm,
+			presented: state.token
+		})
+		// a renewed token expires with the one presented, and so does its cookie
+		const limit = state.token === undefined ? Infinity : (state.tokenExpires ?? 0) - Date.now() / 1000
+		return cookie(token, Math.max(0, Math.floor(Math.min(delayMinutes * 60, limit))))
 	}
 
 	/** The headers of a mapped response; false when onError already made it whole. */
@@ -139,6 +164,7 @@ export function errorRendering(auth: SimpleAuth, admission: Admission, routeChec
 	function toErrorResponse(code: unknown, error: unknown, request: Request): ErrorResponse {
 		if (error instanceof ErrorResponse) return error
 		if (code === 'NOT_FOUND') {
+			if (!routedRight(request.url, undefined)) return new ErrorResponse(HOST_MESSAGE, 400)
 			const allow = routeChecks.allowedMethods(pathOf(request.url))
 			if (allow.length > 0)
 				return new ErrorResponse('method not allowed', 405, { allow: allow.join(', ') })

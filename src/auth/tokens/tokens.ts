@@ -4,7 +4,7 @@
  */
 import type { KeyObject } from 'node:crypto'
 import { sameSecret } from './secrets'
-import { SignJWT, jwtVerify, errors as joseErrors } from 'jose'
+import { SignJWT, decodeJwt, jwtVerify, errors as joseErrors } from 'jose'
 import type { TokenSettings } from '../config/settings'
 import { ConfigError, ErrorResponse } from '../errors'
 
@@ -146,19 +146,23 @@ export class TokenManager {
 	}
 
 	/**
-	 * Create a token for a user, valid `delayMinutes` (default FSA_TOKEN_DELAY), bound to the
-	 * user's `version` when given (then no longer FlaskSimpleAuth's own fsa token).
+	 * Create a token for a user, valid `delayMinutes` (default FSA_TOKEN_DELAY) but never past
+	 * `notAfter` (seconds since the epoch), bound to the user's `version` when given (then no
+	 * longer FlaskSimpleAuth's own fsa token). A JWT carries a `jti` of its own, so that revoking
+	 * it leaves the user's other tokens alone.
 	 */
 	async create(
 		user: string,
 		realm: string,
 		delayMinutes = this.settings.delayMinutes,
 		scopes: readonly string[] = [],
-		version?: string
+		version?: string,
+		notAfter?: number
 	): Promise<string> {
 		if (user.includes(':')) throw new ErrorResponse('a token user cannot contain ":"', 400)
 		if (!this.canCreate) throw new ErrorResponse('this service cannot create tokens', 500)
-		const expires = Math.floor(Date.now() / 1000 + delayMinutes * 60)
+		let expires = Math.floor(Date.now() / 1000 + delayMinutes * 60)
+		if (notAfter !== undefined) expires = Math.min(expires, Math.floor(notAfter))
 		if (this.settings.type === 'jwt') {
 			const claims: Record<string, string> = {}
 			if (scopes.length > 0) claims.scope = scopes.join(' ')
@@ -168,11 +172,28 @@ export class TokenManager {
 				.setSubject(user)
 				.setAudience(realm)
 				.setExpirationTime(expires)
+				.setJti(Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString('base64url'))
 			if (this.settings.issuer) jwt.setIssuer(this.settings.issuer)
 			return jwt.sign(this.#signKey!)
 		}
 		const data = `${this.fsaRealm(realm)}:${user}:${formatLimit(expires)}`
 		return `${data}:${fsaSignature(data, this.#fsaSecret(version), this.settings.algo, this.settings.length)}`
+	}
+
+	/**
+	 * When a token says it expires (seconds since the epoch), read without checking it: to make a
+	 * token from another that expires no later. Either format (an oauth JWT beside fsa tokens);
+	 * undefined when it says nothing readable.
+	 */
+	expiresOf(token: string): number | undefined {
+		const parts = token.split(':')
+		if (parts.length === 4) return parseLimit(parts[2])
+		try {
+			const { exp } = decodeJwt(token)
+			return typeof exp === 'number' && Number.isFinite(exp) ? exp : undefined
+		} catch {
+			return undefined
+		}
 	}
 
 	/**
