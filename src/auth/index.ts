@@ -13,6 +13,7 @@ export {
 	type ObjectPermission,
 	type PasswordQuality,
 	type PasswordCheck,
+	type SecondFactor,
 	type AuthenticationScheme,
 	type AuthnInput,
 	type BeforeRequest,
@@ -52,5 +53,15 @@ export type { AuthzRule, PermissionRule } from './authz/rules'
 export { simplifyRealm } from './tokens/tokens'
 export { setClientAddress, isLoopback } from './http/client'
 export { randomSecret } from './tokens/secrets'
+export {
+	OTP_DEFAULTS,
+	matchOtp,
+	otpauthUri,
+	randomOtpSecret,
+	totp,
+	verifyOtp,
+	type OtpDigest,
+	type OtpOptions
+} from './authn/otp'
 export type { Granted, UserOf, ArgsOf, SimpleAuthPlugin, RouteMacros } from './http/route-types'
 export { openapiDocument, type OpenApiDocument, type OpenApiInfo } from './http/openapi'

@@ -20,6 +20,7 @@ import type {
 	PasswordQuality,
 	PathCheck,
 	RequestLog,
+	SecondFactor,
 	UserInGroup,
 	UserVersion
 } from './types'
@@ -32,6 +33,7 @@ import {
 	tokenScheme,
 	tokenSchemeNow,
 	type AuthnInput,
+	type Found,
 	type SchemeResult,
 	type SchemeResultNow
 } from './authn/schemes'
@@ -222,6 +224,46 @@ export class SimpleAuth<Custom extends string = never> extends AuthChecks {
 		return this
 	}
 
+	#secondFactor: SecondFactor | undefined
+
+	/**
+	 * Register the check of who needs more than a password: when it answers true for a user
+	 * that a password scheme (basic, param) found, that scheme refuses the request with a 401
+	 * `second factor required`, however its credentials were verified (cache included).
+	 * @example auth.secondFactor((login, { request }) => !isLoginRoute(request) && db.hasOtp(login))
+	 */
+	secondFactor(hook: SecondFactor): this {
+		this.#secondFactor = hook
+		return this
+	}
+
+	/** Refuse a password alone where the second factor hook says one more factor is needed. */
+	async #checkSecondFactor(found: Found, scheme: Scheme, input: AuthnInput): Promise<void> {
+		if (this.#secondFactor === undefined || (scheme !== 'basic' && scheme !== 'param')) return
+		let needed: boolean
+		try {
+			needed = await this.#secondFactor(found.user, input)
+		} catch (error) {
+			if (error instanceof ErrorResponse) throw error
+			console.error('second factor check failed:', error)
+			throw new ErrorResponse('internal error in second factor check', this.settings.serverError)
+		}
+		if (needed !== false)
+			throw new ErrorResponse('second factor required: a password alone is not enough', 401)
+	}
+
+	/** `#checkSecondFactor` from memory: whether the hook answered false at once. */
+	#passwordEnoughNow(found: Found, scheme: Scheme, input: AuthnInput): boolean {
+		if (this.#secondFactor === undefined || (scheme !== 'basic' && scheme !== 'param')) return true
+		try {
+			const answer = this.#secondFactor(found.user, input)
+			if (answer instanceof Promise) answer.catch(() => undefined)
+			return answer === false
+		} catch {
+			return false
+		}
+	}
+
 	/** Register a password strength hook, checked by `hashPassword` (`password_quality`). */
 	passwordQuality(hook: PasswordQuality): this {
 		this.#passwordQuality = hook
@@ -339,7 +381,8 @@ export class SimpleAuth<Custom extends string = never> extends AuthChecks {
 		for (const scheme of schemes) {
 			const found = this.#runSchemeNow(scheme, input, realm)
 			if (found === undefined) return undefined
-			if (found !== null) return { ...found, scheme }
+			if (found !== null)
+				return this.#passwordEnoughNow(found, scheme, input) ? { ...found, scheme } : undefined
 		}
 		return undefined
 	}
@@ -373,6 +416,7 @@ export class SimpleAuth<Custom extends string = never> extends AuthChecks {
 			let found: SchemeResult
 			try {
 				found = await this.#runScheme(scheme, input, realm)
+				if (found !== null) await this.#checkSecondFactor(found, scheme, input)
 			} catch (error) {
 				if (!(error instanceof ErrorResponse) || error.status !== 401) throw error
 				failure ??= error

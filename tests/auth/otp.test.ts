@@ -13,7 +13,7 @@ import {
 	totp,
 	type OtpDigest
 } from '../../src/auth/authn/otp'
-import { whoApp } from '../support/helpers'
+import { calvinAuth, fastHash, whoApp } from '../support/helpers'
 
 /** RFC 6238 appendix B: the seeds of each digest, and the 8-digit codes at each time. */
 const SEEDS: Record<OtpDigest, string> = {
@@ -178,5 +178,71 @@ describe('FSA_PASSWORD_SCHEME = "fsa:otp"', () => {
 				FSA_PASSWORD_SCHEME: 'bcrypt'
 			})
 		).toThrow('FSA_PASSWORD_OPTS option "rounds" must be an integer')
+	})
+})
+
+describe('auth.secondFactor', () => {
+	const password = 'hobbes-Pass1'
+	const basic = { authorization: `Basic ${Buffer.from(`calvin:${password}`).toString('base64')}` }
+
+	async function gatedApp(needed: () => boolean | Promise<boolean>) {
+		const auth = calvinAuth(await fastHash(password), {
+			FSA_AUTH: ['token', 'basic', 'param'],
+			FSA_PARAM_USER: 'user',
+			FSA_PARAM_PASS: 'pass'
+		}).secondFactor((login, { request }) =>
+			new URL(request.url).pathname === '/login' ? false : needed()
+		)
+		const app = whoApp(auth).get('/login', ({ user }) => auth.createToken(user), { authz: 'AUTH' })
+		return { auth, app }
+	}
+	const get = (
+		app: { handle(request: Request): Promise<Response> },
+		path: string,
+		headers: Record<string, string> = basic
+	) => app.handle(new Request(`http://localhost${path}`, { headers }))
+
+	it('refuses a password alone with a 401 where the hook says a second factor is needed', async () => {
+		const { app } = await gatedApp(() => true)
+		const response = await get(app, '/who')
+		expect(response.status).toBe(401)
+		expect(await response.text()).toContain('second factor required')
+		const param = await get(app, `/who?user=calvin&pass=${password}`, {})
+		expect(param.status).toBe(401)
+		expect(await param.text()).toContain('second factor required')
+		// where the hook lets the password through (the first stage of a login), it works
+		expect((await get(app, '/login')).status).toBe(200)
+	})
+
+	it('is asked on every request: credentials verified and remembered before do not skip it', async () => {
+		let needed = false
+		const { app } = await gatedApp(() => needed)
+		for (let i = 0; i < 3; i++) expect((await get(app, '/who')).status).toBe(200)
+		needed = true
+		for (let i = 0; i < 3; i++) expect((await get(app, '/who')).status).toBe(401)
+	})
+
+	it('waits for an asynchronous hook, and leaves tokens alone', async () => {
+		const { app, auth } = await gatedApp(async () => true)
+		expect((await get(app, '/who')).status).toBe(401)
+		const token = await auth.createToken('calvin')
+		const response = await get(app, '/who', { authorization: `Bearer ${token}` })
+		expect(response.status).toBe(200)
+		expect(await response.json()).toEqual({ user: 'calvin' })
+	})
+
+	it('answers a failing hook with an internal error, never with success', async () => {
+		const { app } = await gatedApp(() => {
+			throw new Error('database gone')
+		})
+		const errors = console.error
+		console.error = () => undefined
+		try {
+			const response = await get(app, '/who')
+			expect(response.status).toBe(500)
+			expect(await response.text()).not.toContain('database gone')
+		} finally {
+			console.error = errors
+		}
 	})
 })
