@@ -15,6 +15,8 @@ import type { AcmeData } from './store'
 import { withDeadline } from './deadline'
 import { DOCS_ASSETS, DOCS_PATH, SPEC_PATH, docsPage } from './docs'
 import { isPrime } from './primes'
+import { loginAnswer } from './second-factor'
+import { secondFactorRoutes } from './otp-routes'
 import { version } from '../../package.json'
 
 const Someone = t.Object({ name: t.String(), born: t.String({ format: 'date' }) })
@@ -66,19 +68,22 @@ export function createRoutes(
 
 	// token routes exist only when this service can create tokens (not with FSA_TOKEN_TYPE none)
 	const tokenRoutes = new Elysia({ name: 'acme-token-routes' }).use(simpleAuth(auth))
+	// the full token a login was made with, if any: else, with a second factor, a first stage
+	const loginArgs = () => t.Object({ presented: t.Optional(CurrentToken()) })
 	if (auth.tokens.canCreate)
 		tokenRoutes
-			.get('/token', async ({ user }) => ({ token: await auth.createToken(user) }), {
+			.get('/token', ({ user, args }) => loginAnswer(auth, store, user, args.presented), {
 				authz: 'AUTH',
-				...prefer('token', 'basic', 'param')
+				...prefer('token', 'basic', 'param'),
+				args: loginArgs()
 			})
 			.post(
 				'/token',
-				async ({ user, set }) => {
+				async ({ user, args, set }) => {
 					set.status = 201
-					return { token: await auth.createToken(user) }
+					return loginAnswer(auth, store, user, args.presented)
 				},
-				{ authz: 'AUTH', ...prefer('param') }
+				{ authz: 'AUTH', ...prefer('param'), args: loginArgs() }
 			)
 	// logout: the token that authenticated this request is refused from now on, on every instance
 	if (enabled.includes('token'))
@@ -165,6 +170,7 @@ export function createRoutes(
 			{ authz: ['stuff', 'sid', 'owner'], args: t.Object({ price: t.Number() }) }
 		)
 		.use(tokenRoutes)
+		.use(secondFactorRoutes(auth, store))
 		.post(
 			'/user',
 			async ({ args, set }) => {

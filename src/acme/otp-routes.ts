@@ -1,0 +1,88 @@
+/**
+ * The routes of the second factor: the second stage of a login, enrolment and removal (by the
+ * user with a full token and a code, or by an admin for a lost device).
+ */
+import { Elysia, t } from 'elysia'
+import { CurrentToken, ErrorResponse, simpleAuth, type RequestState, type SimpleAuth } from '../auth'
+import type { AcmeData } from './store'
+import { MFA_REALM, checkCode, enrol } from './second-factor'
+
+/** The client's address as the framework worked it out (trusted proxies included), for the throttle. */
+function clientAddress(context: object): string | undefined {
+	return (context as { fsa?: RequestState }).fsa?.client().address
+}
+
+export function secondFactorRoutes(auth: SimpleAuth, store: AcmeData) {
+	const routes = new Elysia({ name: 'acme-second-factor-routes' }).use(simpleAuth(auth))
+	// the mfa token and full tokens travel as tokens: without the token scheme, no second stage
+	if (!(auth.tokens.canCreate && auth.settings.auth.includes('token'))) return routes
+	const token = { authn: ['token' as const] }
+	return routes
+		.post(
+			'/token/otp',
+			async (context) => {
+				const { user, args, set } = context
+				await checkCode(auth, store, user, args.otp, clientAddress(context))
+				// the mfa token has served: it cannot start another second stage
+				await auth.revokeToken(args.presented, MFA_REALM)
+				set.status = 201
+				return { token: await auth.createToken(user) }
+			},
+			{
+				authz: 'AUTH',
+				...token,
+				realm: MFA_REALM,
+				args: t.Object({ otp: t.String(), presented: CurrentToken() }),
+				detail: {
+					summary:
+						'second stage of a login: the mfa token (Bearer) and a current TOTP code or an unused backup code give a token'
+				}
+			}
+		)
+		.post(
+			'/user/otp',
+			async ({ user, set }) => {
+				set.status = 201
+				return enrol(store, user)
+			},
+			{
+				authz: 'AUTH',
+				detail: {
+					summary:
+						'turn on or replace your second factor: the otpauth URI and 10 backup codes; once on, only a full token may replace it'
+				}
+			}
+		)
+		.delete(
+			'/user/otp',
+			async (context) => {
+				const { user, args, set } = context
+				if (!(await store.otp.hasSecondFactor(user)))
+					throw new ErrorResponse(`no second factor: ${user}`, 404)
+				await checkCode(auth, store, user, args.otp, clientAddress(context))
+				await store.otp.disable(user)
+				await auth.revokeUser(user)
+				set.status = 204
+			},
+			{
+				authz: 'AUTH',
+				...token,
+				args: t.Object({ otp: t.String() }),
+				detail: { summary: 'turn off your second factor: a full token and a current code' }
+			}
+		)
+		.delete(
+			'/user/:login/otp',
+			async ({ user, params, set }) => {
+				if (!(await store.otp.disable(params.login)))
+					throw new ErrorResponse(`no second factor: ${params.login}`, 404)
+				await auth.revokeUser(params.login)
+				console.warn(`second factor removed by admin ${user}: ${params.login}`)
+				set.status = 204
+			},
+			{
+				authz: 'admin',
+				detail: { summary: "remove a user's second factor (a lost device); ends their tokens" }
+			}
+		)
+}
