@@ -17,6 +17,10 @@ export function secondFactorRoutes(auth: SimpleAuth, store: AcmeData) {
 	// the mfa token and full tokens travel as tokens: without the token scheme, no second stage
 	if (!(auth.tokens.canCreate && auth.settings.auth.includes('token'))) return routes
 	const token = { authn: ['token' as const] }
+	// enrolment takes a password (for a user without a second factor) even where routes default to tokens
+	const enrolment = {
+		authn: (['token', 'basic', 'param'] as const).filter((scheme) => auth.settings.auth.includes(scheme))
+	}
 	return routes
 		.post(
 			'/token/otp',
@@ -47,6 +51,7 @@ export function secondFactorRoutes(auth: SimpleAuth, store: AcmeData) {
 			},
 			{
 				authz: 'AUTH',
+				...enrolment,
 				detail: {
 					summary:
 						'turn on or replace your second factor: the otpauth URI and 10 backup codes; once on, only a full token may replace it'

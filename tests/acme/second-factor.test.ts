@@ -87,6 +87,19 @@ describe('enrolment', () => {
 	})
 })
 
+describe('where routes default to tokens (FSA_AUTH_DEFAULT = "token")', () => {
+	it('a user without a second factor still enrols with a password, and logs in in two stages', async () => {
+		await acme.store.close()
+		acme = await createAcme({ config: { ...config, FSA_AUTH: 'password', FSA_AUTH_DEFAULT: 'token' } })
+		checkRoutes(acme.app)
+		await acme.store.addUser('calvin', await acme.auth.hashPassword(PASSWORD), 'c@acme.org', false)
+		const { secret } = await enrolCalvin()
+		const second = await secondStage(await mfaToken(), totp(secret)!)
+		expect(second.status).toBe(201)
+		expect((await call(acme.app, 'GET', '/hello-me', { bearer: second.json.token })).status).toBe(200)
+	})
+})
+
 describe('the two-stage login', () => {
 	it('password → mfa token → code → a token like any other', async () => {
 		const { secret } = await enrolCalvin()
