@@ -15,6 +15,8 @@ import {
 import { DEFAULT_CONFIG, createAcme, openAcme } from './acme'
 import { ListenError, serve } from './serve'
 import { StoreError } from './acme/connect'
+import type { AcmeData } from './acme/store'
+import { enrol } from './acme/second-factor'
 import { version } from '../package.json'
 
 const COMMON = `  --config FILE       TOML configuration of FSA_* directives (env ACME_CONFIG)
@@ -31,6 +33,7 @@ commands:
   user passwd LOGIN                  change a password read from stdin
   user delete LOGIN                  delete a user and their stuff
   user admin LOGIN on|off            grant or revoke the admin group
+  user otp LOGIN [--off]             turn a second factor on (URI, QR code, backup codes) or off
   token create LOGIN [--delay MIN]   print a token for a user
   config check [FILE]                check a configuration file
   routes [--json]                    print every route with its authz, authn, realm and parameters
@@ -61,13 +64,15 @@ ${COMMON}
 environment:
   ACME_PASS           password of the admin user acme, created at start when absent
   ACME_DB_POOL        PostgreSQL connections of this instance (default 10)`,
-	user: `usage: acme user add LOGIN --email EMAIL [--admin] | list | passwd LOGIN | delete LOGIN | admin LOGIN on|off
+	user: `usage: acme user add LOGIN --email EMAIL [--admin] | list | passwd LOGIN | delete LOGIN | admin LOGIN on|off | otp LOGIN [--off]
 
 Manages users; passwords are read from stdin (one line) and follow the configured rules.
+user otp prints the otpauth:// URI, a QR code of it, then 10 one-time backup codes.
 
 options:
   --email EMAIL       email of a new user
   --admin             make the new user an admin
+  --off               user otp: turn the second factor off (a lost device); ends the user's tokens
 ${COMMON}`,
 	token: `usage: acme token create LOGIN [--delay MINUTES]
 
@@ -119,6 +124,7 @@ const OPTIONS = {
 	transport: { type: 'string' },
 	email: { type: 'string' },
 	admin: { type: 'boolean' },
+	off: { type: 'boolean' },
 	delay: { type: 'string' },
 	json: { type: 'boolean' },
 	help: { type: 'boolean', short: 'h' },
@@ -130,7 +136,7 @@ type OptionName = keyof typeof OPTIONS
 /** The options of each command, besides --config, --db, --help and --version. */
 const COMMAND_OPTIONS: Record<string, readonly OptionName[]> = {
 	serve: ['port', 'host', 'transport'],
-	user: ['email', 'admin'],
+	user: ['email', 'admin', 'off'],
 	token: ['delay'],
 	config: [],
 	routes: ['json']
@@ -228,7 +234,8 @@ const USER_ARGS: Record<string, string[]> = {
 	list: [],
 	passwd: ['LOGIN'],
 	delete: ['LOGIN'],
-	admin: ['LOGIN', 'on|off']
+	admin: ['LOGIN', 'on|off'],
+	otp: ['LOGIN']
 }
 
 async function userCommand(values: Values, [action, ...args]: string[]): Promise<void> {
@@ -240,6 +247,7 @@ async function userCommand(values: Values, [action, ...args]: string[]): Promise
 	if (action === 'add' && email === undefined) usage('user add needs --email EMAIL', 'user')
 	if (action !== 'add' && (email !== undefined || values.admin))
 		usage(`--email and --admin are options of user add only`, 'user')
+	if (action !== 'otp' && values.off) usage('--off is an option of user otp only', 'user')
 	if (action === 'admin' && flag !== 'on' && flag !== 'off')
 		usage(`user admin LOGIN takes on or off (got "${flag}")`, 'user')
 	await withAcme(
@@ -256,7 +264,9 @@ async function userCommand(values: Values, [action, ...args]: string[]): Promise
 					return console.log(`user added: ${login}`)
 				case 'list':
 					for (const user of await store.listUsers())
-						console.log(`${user.login}\t${user.email}\t${user.admin ? 'admin' : '-'}`)
+						console.log(
+							`${user.login}\t${user.email}\t${user.admin ? 'admin' : '-'}\t${user.otp ? 'otp' : '-'}`
+						)
 					return
 				case 'passwd':
 					await store.setPassword(login, await auth.hashPassword(await readPassword()))
@@ -269,10 +279,31 @@ async function userCommand(values: Values, [action, ...args]: string[]): Promise
 				case 'admin':
 					await store.setAdmin(login, flag === 'on')
 					return console.log(`admin ${flag}: ${login}`)
+				case 'otp':
+					return userOtp(auth, store, login, values.off === true)
 			}
 		},
 		{ create: action === 'add' }
 	)
+}
+
+/**
+ * `user otp LOGIN`: turn on (or replace) a user's second factor, printing the otpauth:// URI on
+ * the first line, its QR code, then the backup codes one a line; `--off` turns it off.
+ */
+async function userOtp(auth: SimpleAuth, store: AcmeData, login: string, off: boolean): Promise<void> {
+	if (off) {
+		if (!(await store.otp.disable(login))) throw new CliError(`no second factor: ${login}`, 1)
+		// with a shared cache (Redis), running instances refuse the user's tokens at once
+		await auth.revokeUser(login)
+		return console.log(`second factor off: ${login}`)
+	}
+	const { uri, backup_codes } = await enrol(store, login)
+	console.log(uri)
+	// the QR code library only for this command: every start would load it
+	const { default: QRCode } = await import('qrcode')
+	console.log(await QRCode.toString(uri, { type: 'utf8' }))
+	for (const code of backup_codes) console.log(code)
 }
 
 async function tokenCommand(values: Values, [action, ...args]: string[]): Promise<void> {

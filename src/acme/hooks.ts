@@ -4,11 +4,13 @@
  */
 import type { SimpleAuth } from '../auth'
 import type { AcmeData } from './store'
+import { passwordAloneRefused } from './second-factor'
 
 export function registerHooks(auth: SimpleAuth, store: AcmeData): SimpleAuth {
 	return auth
 		.getUserPass((login) => store.getUserPass(login))
 		.userVersion((login) => store.userVersion(login))
+		.secondFactor(passwordAloneRefused(store))
 		.groupCheck('admin', (login) => store.userIsAdmin(login))
 		.objectPerms(
 			'stuff',

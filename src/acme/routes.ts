@@ -15,10 +15,14 @@ import type { AcmeData } from './store'
 import { withDeadline } from './deadline'
 import { DOCS_ASSETS, DOCS_PATH, SPEC_PATH, docsPage } from './docs'
 import { isPrime } from './primes'
+import { loginAnswer } from './second-factor'
+import { secondFactorRoutes } from './otp-routes'
 import { version } from '../../package.json'
 
 const Someone = t.Object({ name: t.String(), born: t.String({ format: 'date' }) })
 const Token = t.Object({ token: t.String() })
+// with a second factor, a password gives a first-stage token of realm mfa
+const LoginAnswer = t.Union([Token, t.Object({ mfa_token: t.String() })])
 const Dependency = t.Union([t.Literal('ok'), t.Literal('unavailable')])
 const HealthReport = t.Object({
 	status: Dependency,
@@ -80,32 +84,31 @@ export function createRoutes(
 	const tokenRoutes = new Elysia({ name: 'acme-token-routes' }).use(simpleAuth(auth))
 	if (auth.tokens.canCreate)
 		tokenRoutes
-			.get(
-				'/token',
-				async ({ user, args }) => ({
-					token: await auth.createToken(user, { presented: args.presented })
-				}),
-				{
-					authz: 'AUTH',
-					...prefer('token', 'basic', 'param'),
-					...renewable(),
-					response: Token,
-					detail: { summary: 'a token for the authenticated user', responses: DATABASE }
+			.get('/token', ({ user, args }) => loginAnswer(auth, store, user, args.presented), {
+				authz: 'AUTH',
+				...prefer('token', 'basic', 'param'),
+				...renewable(),
+				response: LoginAnswer,
+				detail: {
+					summary:
+						'a token for the authenticated user (a first-stage mfa_token with a second factor)',
+					responses: DATABASE
 				}
-			)
+			})
 			.post(
 				'/token',
 				async ({ user, args, set }) => {
 					set.status = 201
-					return { token: await auth.createToken(user, { presented: args.presented }) }
+					return loginAnswer(auth, store, user, args.presented)
 				},
 				{
 					authz: 'AUTH',
 					...prefer('param'),
 					...renewable(),
-					response: { 201: Token },
+					response: { 201: LoginAnswer },
 					detail: {
-						summary: 'a token for the login and password given as parameters',
+						summary:
+							'a token for the login and password given as parameters (a first-stage mfa_token with a second factor)',
 						responses: DATABASE
 					}
 				}
@@ -232,6 +235,7 @@ export function createRoutes(
 			}
 		)
 		.use(tokenRoutes)
+		.use(secondFactorRoutes(auth, store))
 		.post(
 			'/user',
 			async ({ args, set }) => {

@@ -5,6 +5,7 @@
 import { err } from '../auth'
 import type { SqlDriver } from './sql'
 import { openDriver, type OpenOptions } from './connect'
+import { OtpData, SECOND_FACTOR_MIGRATION } from './otp-store'
 
 export const LOGIN_PATTERN = /^[a-z][a-z0-9]+$/
 
@@ -12,6 +13,8 @@ export interface UserRow {
 	login: string
 	email: string
 	admin: boolean
+	/** Whether the user has a second factor. */
+	otp: boolean
 }
 
 /** Where the one version counter starts: above any version a per-user counter reached. */
@@ -38,7 +41,8 @@ const MIGRATIONS: Record<SqlDriver['dialect'], readonly string[]> = {
 		// versions come from one counter, so a deleted and re-created login never meets its old
 		// caches or tokens; it starts above what the per-user counters used before could reach
 		`CREATE TABLE user_versions (last INTEGER NOT NULL) STRICT;
-		INSERT INTO user_versions SELECT MAX(${VERSION_FLOOR}, COALESCE(MAX(version), 0)) FROM users;`
+		INSERT INTO user_versions SELECT MAX(${VERSION_FLOOR}, COALESCE(MAX(version), 0)) FROM users;`,
+		SECOND_FACTOR_MIGRATION
 	],
 	postgres: [
 		`CREATE TABLE users (
@@ -56,7 +60,8 @@ const MIGRATIONS: Record<SqlDriver['dialect'], readonly string[]> = {
 		CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
 		`ALTER TABLE users ADD COLUMN version INTEGER NOT NULL DEFAULT 1;`,
 		`CREATE SEQUENCE user_versions AS INTEGER;
-		SELECT setval('user_versions', GREATEST(${VERSION_FLOOR}, (SELECT COALESCE(MAX(version), 0) FROM users)));`
+		SELECT setval('user_versions', GREATEST(${VERSION_FLOOR}, (SELECT COALESCE(MAX(version), 0) FROM users)));`,
+		SECOND_FACTOR_MIGRATION
 	]
 }
 
@@ -81,7 +86,12 @@ function stuffOf(login: string, exists: boolean, rows: StuffRow[]): [string, num
 }
 
 export class AcmeData {
-	private constructor(readonly driver: SqlDriver) {}
+	/** Second factors: secrets, the replay guard and backup codes. */
+	readonly otp: OtpData
+
+	private constructor(readonly driver: SqlDriver) {
+		this.otp = new OtpData(driver, () => this.#nextVersion())
+	}
 
 	/**
 	 * Open a store: a `postgres://` (or `postgresql://`) URL, or a SQLite file, `:memory:` allowed.
@@ -208,11 +218,16 @@ export class AcmeData {
 
 	/** Every user, in login order, without password hashes. */
 	async listUsers(): Promise<UserRow[]> {
-		const rows = await this.driver.all<{ login: string; email: string; is_admin: number }>(
-			'SELECT login, email, is_admin FROM users'
+		const rows = await this.driver.all<{ login: string; email: string; is_admin: number; otp: number }>(
+			'SELECT login, email, is_admin, CASE WHEN otp_secret IS NULL THEN 0 ELSE 1 END AS otp FROM users'
 		)
 		return rows
-			.map((row) => ({ login: row.login, email: row.email, admin: row.is_admin === 1 }))
+			.map((row) => ({
+				login: row.login,
+				email: row.email,
+				admin: row.is_admin === 1,
+				otp: row.otp === 1
+			}))
 			.sort((a, b) => byCodePoint(a.login, b.login))
 	}
 

@@ -21,6 +21,7 @@ import type {
 	PasswordQuality,
 	PathCheck,
 	RequestLog,
+	SecondFactor,
 	UserInGroup,
 	UserVersion
 } from './types'
@@ -56,6 +57,8 @@ export class AppHooks {
 	userInGroup: UserInGroup | undefined
 	passwordCheck: PasswordCheck | undefined
 	passwordQuality: PasswordQuality | undefined
+	/** Who needs more than a password: a password scheme refuses them alone. */
+	secondFactor: SecondFactor | undefined
 	pathCheck: PathCheck | undefined
 	readonly groupChecks = new Map<string, GroupCheck>()
 	readonly domainChecks = new Map<string, ObjectPermission>()

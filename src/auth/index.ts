@@ -13,6 +13,7 @@ export {
 	type ObjectPermission,
 	type PasswordQuality,
 	type PasswordCheck,
+	type SecondFactor,
 	type AuthenticationScheme,
 	type AuthnInput,
 	type BeforeRequest,
@@ -43,15 +44,27 @@ export {
 	Header,
 	CurrentRequest,
 	CurrentToken,
+	ClientAddress,
 	Cast,
 	type CastFunction,
 	type SpecialFunction,
 	type SpecialContext
 } from './params/args'
 export type { AuthzRule, PermissionRule } from './authz/rules'
+export { pathOf } from './http/paths'
 export { simplifyRealm } from './tokens/tokens'
 export { setClientAddress, isLoopback } from './http/client'
 export { randomSecret } from './tokens/secrets'
+export {
+	OTP_DEFAULTS,
+	matchOtp,
+	otpauthUri,
+	randomOtpSecret,
+	totp,
+	verifyOtp,
+	type OtpDigest,
+	type OtpOptions
+} from './authn/otp'
 export type { Granted, UserOf, ArgsOf, SimpleAuthPlugin, RouteMacros } from './http/handler-types'
 export { openapiDocument, type OpenApiDocument, type OpenApiInfo } from './http/openapi'
 export {

@@ -5,7 +5,7 @@
  */
 import { parseSettings, type RawConfig, type Scheme, type Settings } from './config/settings'
 import { ErrorResponse } from './errors'
-import { AppHooks } from './hooks'
+import { AppHooks, callHook } from './hooks'
 import { UserFacts } from './users'
 import { Cache } from './cache/cache'
 import { Uncache } from './cache/uncache'
@@ -40,6 +40,7 @@ import type {
 	PasswordQuality,
 	PathCheck,
 	RequestLog,
+	SecondFactor,
 	UserInGroup,
 	UserVersion
 } from './types'
@@ -222,6 +223,17 @@ export class SimpleAuth<Custom extends string = never> implements SchemeServices
 		return this
 	}
 
+	/**
+	 * Register the check of who needs more than a password: when it answers true for a user
+	 * that a password scheme (basic, param) found, that scheme refuses the request with a 401
+	 * `second factor required`, however its credentials were verified (cache included).
+	 * @example auth.secondFactor((login, { request }) => !isLoginRoute(request) && db.hasOtp(login))
+	 */
+	secondFactor(hook: SecondFactor): this {
+		this.hooks.secondFactor = hook
+		return this
+	}
+
 	/** Register a password strength hook, checked by `hashPassword` (`password_quality`). */
 	passwordQuality(hook: PasswordQuality): this {
 		this.hooks.passwordQuality = hook
@@ -393,9 +405,9 @@ export class SimpleAuth<Custom extends string = never> implements SchemeServices
 			case 'none':
 				return null
 			case 'basic':
-				return basicScheme(this, input)
+				return this.#passwordAlone(basicScheme(this, input), input)
 			case 'param':
-				return paramScheme(this, input)
+				return this.#passwordAlone(paramScheme(this, input), input)
 			case 'token':
 				return tokenScheme(this, input, realm)
 			case 'oauth':
@@ -407,6 +419,25 @@ export class SimpleAuth<Custom extends string = never> implements SchemeServices
 			default:
 				return customScheme(scheme, this.hooks.schemes[scheme], input, this.settings.serverError)
 		}
+	}
+
+	/** What a password scheme found, refused where the second factor hook wants more than a password. */
+	#passwordAlone(found: MaybePromise<SchemeResult>, input: AuthnInput): MaybePromise<SchemeResult> {
+		const hook = this.hooks.secondFactor
+		if (hook === undefined) return found
+		const check = (result: SchemeResult): MaybePromise<SchemeResult> => {
+			if (result === null) return null
+			const enough = (needed: boolean): SchemeResult => {
+				if (needed !== false)
+					throw new ErrorResponse('second factor required: a password alone is not enough', 401)
+				return result
+			}
+			const needed = callHook('second factor check', this.settings.serverError, () =>
+				hook(result.user, input)
+			)
+			return needed instanceof Promise ? needed.then(enough) : enough(needed)
+		}
+		return found instanceof Promise ? found.then(check) : check(found)
 	}
 
 	/**

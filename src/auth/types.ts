@@ -31,6 +31,11 @@ export type PasswordQuality = (password: string) => MaybePromise<boolean>
 /** An alternate password check (LDAP, recovery codes), tried when the stored hash does not match. */
 export type PasswordCheck = (login: string, password: string) => MaybePromise<boolean>
 /**
+ * Whether a user that a password scheme found needs a second factor for this request (then it
+ * is a 401): true on every route but the one that starts a two-stage login.
+ */
+export type SecondFactor = (login: string, input: AuthnInput) => MaybePromise<boolean>
+/**
  * A custom authentication scheme: the login, or null when the request carries no
  * credentials of its kind; throw `ErrorResponse` (401) for bad ones.
  */

@@ -40,6 +40,10 @@ const ROUTES = [
 	'post /token',
 	'delete /token',
 	'post /user',
+	'post /token/otp',
+	'post /user/otp',
+	'delete /user/otp',
+	'delete /user/{login}/otp',
 	'get /days',
 	'get /primes',
 	'get /len'

@@ -183,7 +183,9 @@ export function acmeStoreSuite(store: TestStore): void {
 			const second = await db.userVersion('susie')
 			await db.setAdmin('susie', true)
 			expect(new Set([first, second, await db.userVersion('susie')]).size).toBe(3)
-			expect(await db.listUsers()).toEqual([{ login: 'susie', email: 'susie@acme.org', admin: true }])
+			expect(await db.listUsers()).toEqual([
+				{ login: 'susie', email: 'susie@acme.org', admin: true, otp: false }
+			])
 			await db.deleteUser('susie')
 			expect(await db.userVersion('susie')).toBeNull()
 			expect(await statusOf(() => db.deleteUser('susie'))).toBe(404)

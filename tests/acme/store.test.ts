@@ -93,6 +93,9 @@ describe('SQLite user versions, migrated', () => {
 			await old.addUser('susie', 'hash', 'susie@acme.org', false)
 			const { db } = old.driver as unknown as { db: import('bun:sqlite').Database }
 			db.run('DROP TABLE user_versions')
+			// and before the second factor's columns
+			for (const column of ['otp_secret', 'otp_step', 'otp_backup'])
+				db.run(`ALTER TABLE users DROP COLUMN ${column}`)
 			db.run("UPDATE users SET version = 2000000 WHERE login = 'susie'")
 			db.run('PRAGMA user_version = 2')
 			await old.close()
@@ -170,7 +173,7 @@ describe('SQLite restarts', () => {
 		for (const round of [1, 2]) {
 			const store = await AcmeData.open(file)
 			expect(await store.listUsers(), `start ${round}`).toEqual([
-				{ login: 'susie', email: 'susie@acme.org', admin: false }
+				{ login: 'susie', email: 'susie@acme.org', admin: false, otp: false }
 			])
 			expect(store.userVersion('susie'), `start ${round}`).toBe(1)
 			await store.close()

@@ -55,7 +55,7 @@ describe('acme user and token commands', () => {
 		).toBe(0)
 		const list = acme(db(), ['user', 'list'])
 		expect(list.code).toBe(0)
-		expect(list.out).toBe('calvin\tcalvin@acme.org\t-\nsusie\tsusie@acme.org\tadmin\n')
+		expect(list.out).toBe('calvin\tcalvin@acme.org\t-\t-\nsusie\tsusie@acme.org\tadmin\t-\n')
 		expect(list.out).not.toContain('$argon2')
 		expect(acme(db(), ['user', 'admin', 'calvin', 'on']).code).toBe(0)
 		expect(acme(db(), ['user', 'list']).out).toContain('calvin\tcalvin@acme.org\tadmin')

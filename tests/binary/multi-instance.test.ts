@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { ensurePackage, startPostgres, startRedis, type Service } from '../../scripts/services'
 import { Binary, http, toml, type Server } from '../support/binary'
 import { requireServer } from '../support/real-servers'
+import { totp } from '../../src/auth'
 
 const ADMIN = 'acme:Adm1n-Pass'
 let postgres: Service | undefined
@@ -116,6 +117,62 @@ describe('two instances, one PostgreSQL, one Redis', () => {
 			text: 'revoked auth token'
 		})
 	})
+
+	shared(
+		'a second factor holds across instances: replay guard in the database, throttle in Redis',
+		async () => {
+			const user = { login: 'rosalyn', password: 'Sitter-1', email: 'rosalyn@acme.org' }
+			expect((await http('POST', `${a.base}/user`, { basic: ADMIN, json: user })).status).toBe(201)
+			const enrolled = await binary.exec([
+				'user',
+				'otp',
+				'rosalyn',
+				'--config',
+				binary.file(config),
+				'--db',
+				postgres!.url
+			])
+			expect(enrolled.code).toBe(0)
+			const lines = enrolled.stdout.trimEnd().split('\n')
+			const secret = new URL(lines[0]).searchParams.get('secret')!
+			const backup = lines.slice(-10)
+			// stage one on A, stage two on B
+			const first = (await http('GET', `${a.base}/token`, { basic: 'rosalyn:Sitter-1' })).json
+			expect(Object.keys(first)).toEqual(['mfa_token'])
+			const code = totp(secret)!
+			const second = await http('POST', `${b.base}/token/otp`, {
+				bearer: first.mfa_token,
+				form: { otp: code }
+			})
+			expect(second.status).toBe(201)
+			expect((await http('GET', `${a.base}/hello-me`, { bearer: second.json.token })).status).toBe(200)
+			// the code used on B is refused on A; so is a backup code used on A, on B
+			const again = (await http('GET', `${b.base}/token`, { basic: 'rosalyn:Sitter-1' })).json.mfa_token
+			expect(
+				(await http('POST', `${a.base}/token/otp`, { bearer: again, form: { otp: code } })).status
+			).toBe(401)
+			expect(
+				(await http('POST', `${a.base}/token/otp`, { bearer: again, form: { otp: backup[0] } }))
+					.status
+			).toBe(201)
+			expect(
+				(await http('POST', `${b.base}/token/otp`, { bearer: again, form: { otp: backup[0] } }))
+					.status
+			).toBe(401)
+			expect((await http('GET', `${b.base}/hello-me`, { basic: 'rosalyn:Sitter-1' })).status).toBe(401)
+			// failed codes on A lock the second stage out on B
+			for (let attempt = 0; attempt < 3; attempt++)
+				expect(
+					(await http('POST', `${a.base}/token/otp`, { bearer: again, form: { otp: '000000' } }))
+						.status
+				).toBe(401)
+			const locked = await http('POST', `${b.base}/token/otp`, {
+				bearer: again,
+				form: { otp: backup[1] }
+			})
+			expect(locked.status).toBe(429)
+		}
+	)
 
 	shared('nginx with docs/nginx.conf spreads requests over both instances', async () => {
 		const nginxPath = () =>

@@ -311,7 +311,7 @@ describe('the command line', () => {
 			(await acme(['user', 'add', 'susie', '--email', 's@acme.org', '--db', db], 'Derkins1\n')).code
 		).toBe(0)
 		expect((await acme(['user', 'list', `--db=${db}`])).stdout).toBe(
-			'calvin\tc@acme.org\t-\nsusie\ts@acme.org\t-\n'
+			'calvin\tc@acme.org\t-\t-\nsusie\ts@acme.org\t-\t-\n'
 		)
 		for (const delay of [['--delay=5'], ['--delay', '5']])
 			expect((await acme(['token', 'create', 'calvin', ...delay, '--db', db])).stdout).toMatch(

@@ -1,10 +1,11 @@
 /**
  * Passwords: strength rules checked when hashing, hashing and verification with
- * `Bun.password` (argon2id by default, or bcrypt).
+ * `Bun.password` (argon2id by default, or bcrypt), or one-time codes (fsa:otp).
  */
 import type { PasswordSettings } from '../config/settings'
 import { ErrorResponse } from '../errors'
 import { sameSecret } from '../tokens/secrets'
+import { decodeBase32, randomOtpSecret, verifyOtp } from './otp'
 
 export class PasswordManager {
 	readonly #algorithm: Bun.Password.AlgorithmLabel
@@ -35,6 +36,12 @@ export class PasswordManager {
 	async hash(password: string, check = true): Promise<string> {
 		if (check) this.checkStrength(password)
 		if (this.settings.scheme === 'plaintext') return password
+		// fsa:otp: the stored "hash" is the user's TOTP secret itself
+		if (this.settings.scheme === 'fsa:otp') {
+			if (decodeBase32(password) === undefined)
+				throw new ErrorResponse('an OTP secret must be base32 (A-Z, 2-7)', 400)
+			return password
+		}
 		// Bun.password throws a TypeError (a 500) on an empty password
 		if (password === '') throw new ErrorResponse('password must not be empty', 400)
 		return Bun.password.hash(password, this.#options())
@@ -43,6 +50,7 @@ export class PasswordManager {
 	/** Whether the password matches the stored hash; a malformed hash never matches. */
 	async verify(password: string, hash: string): Promise<boolean> {
 		if (this.settings.scheme === 'plaintext') return sameSecret(password, hash)
+		if (this.settings.scheme === 'fsa:otp') return verifyOtp(hash, password, this.settings.otp)
 		try {
 			return await Bun.password.verify(password, hash)
 		} catch {
@@ -52,7 +60,10 @@ export class PasswordManager {
 
 	/** Spend the work of one verification without any hash to match. */
 	async verifyNothing(password: string): Promise<false> {
-		this.#dummyHash ??= this.hash(crypto.randomUUID(), false)
+		this.#dummyHash ??=
+			this.settings.scheme === 'fsa:otp'
+				? Promise.resolve(randomOtpSecret())
+				: this.hash(crypto.randomUUID(), false)
 		await this.verify(password, await this.#dummyHash)
 		return false
 	}

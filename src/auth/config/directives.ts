@@ -130,12 +130,12 @@ export const DIRECTIVES = {
 	FSA_PASSWORD_SCHEME: {
 		schema: T.String(),
 		shown: '"argon2"',
-		doc: 'argon2 (argon2id), bcrypt, or plaintext (tests only)'
+		doc: 'argon2 (argon2id), bcrypt, fsa:otp (TOTP: the stored "hash" is the base32 secret, the password a current code), or plaintext (tests only)'
 	},
 	FSA_PASSWORD_OPTS: {
-		schema: T.Record(T.String(), T.Integer({ minimum: 1 })),
+		schema: T.Record(T.String(), T.Union([T.Integer({ minimum: 1 }), T.String()])),
 		shown: 'argon2 64 MiB, 2 passes; bcrypt 10 rounds',
-		doc: 'argon2: memory_cost (KiB), time_cost; bcrypt: rounds'
+		doc: 'argon2: memory_cost (KiB), time_cost; bcrypt: rounds; fsa:otp: digits (6), interval (30 s), digest (sha1, sha256 or sha512)'
 	},
 	FSA_PASSWORD_LENGTH: {
 		schema: T.Integer({ minimum: 0 }),
@@ -150,7 +150,7 @@ export const DIRECTIVES = {
 	FSA_PASSWORD_CACHE: {
 		schema: T.Boolean(),
 		shown: 'true',
-		doc: 'remember verified credentials (as a keyed hash) for the cache TTL, so slow hashing is paid once'
+		doc: 'remember verified credentials (as a keyed hash) for the cache TTL, so slow hashing is paid once; always false with fsa:otp'
 	},
 	// responses
 	FSA_MODE: {

@@ -10,6 +10,7 @@ import type { ThrottleSettings } from '../authn/throttle'
 import { DIRECTIVES, type Directive } from './directives'
 import { randomSecret } from '../tokens/secrets'
 import { checkDirectiveCase, parseTomlFile } from './toml'
+import { OTP_DEFAULTS, OTP_DIGESTS, type OtpOptions } from '../authn/otp'
 
 export { DIRECTIVES, type DirectiveName } from './directives'
 
@@ -56,7 +57,7 @@ export const FSA_TOKEN_HASHES = [
 	...new Set([...Object.keys(FSA_HASH_NAMES), ...Object.values(FSA_HASH_NAMES)])
 ]
 
-export const PASSWORD_SCHEMES = ['argon2', 'bcrypt', 'plaintext'] as const
+export const PASSWORD_SCHEMES = ['argon2', 'bcrypt', 'plaintext', 'fsa:otp'] as const
 export type PasswordScheme = (typeof PASSWORD_SCHEMES)[number]
 
 export type RawConfig = Record<string, unknown>
@@ -82,6 +83,8 @@ export interface PasswordSettings {
 	scheme: PasswordScheme
 	/** argon2: memoryCost (KiB) and timeCost; bcrypt: cost. */
 	options: { memoryCost: number; timeCost: number; cost: number }
+	/** fsa:otp: pyotp's TOTP options. */
+	otp: OtpOptions
 	minLength: number
 	patterns: { source: string; re: RegExp }[]
 }
@@ -292,19 +295,39 @@ function tokenSettings(raw: RawConfig): TokenSettings {
 	}
 }
 
+/** The options FSA_PASSWORD_OPTS may set for each scheme. */
+const PASSWORD_OPTIONS: Record<PasswordScheme, string[]> = {
+	argon2: ['memory_cost', 'time_cost'],
+	bcrypt: ['rounds'],
+	plaintext: [],
+	'fsa:otp': ['digits', 'interval', 'digest']
+}
+
+/** fsa:otp's options, as pyotp's TOTP takes them. */
+function otpOptions(opts: Record<string, unknown>): OtpOptions {
+	const digits = (opts.digits as number | undefined) ?? OTP_DEFAULTS.digits
+	if (digits < 6 || digits > 10) fail('FSA_PASSWORD_OPTS', 'digits must be within 6..10', opts)
+	const interval = (opts.interval as number | undefined) ?? OTP_DEFAULTS.interval
+	const digest = oneOf('FSA_PASSWORD_OPTS digest', opts.digest ?? OTP_DEFAULTS.digest, OTP_DIGESTS)
+	return { digits, interval, digest }
+}
+
 function passwordSettings(raw: RawConfig): PasswordSettings {
 	const scheme = oneOf('FSA_PASSWORD_SCHEME', raw.FSA_PASSWORD_SCHEME ?? 'argon2', PASSWORD_SCHEMES)
 	const opts = (raw.FSA_PASSWORD_OPTS ?? {}) as Record<string, number>
 	if (scheme === 'plaintext')
 		console.warn('FSA_PASSWORD_SCHEME plaintext stores passwords in clear: use it for tests only')
-	const known = scheme === 'argon2' ? ['memory_cost', 'time_cost'] : scheme === 'bcrypt' ? ['rounds'] : []
-	for (const key of Object.keys(opts))
+	const known = PASSWORD_OPTIONS[scheme]
+	for (const [key, value] of Object.entries(opts)) {
 		if (!known.includes(key))
 			fail(
 				'FSA_PASSWORD_OPTS',
 				`has an unexpected option "${key}" for ${scheme}; known: ${known.join(', ')}`,
 				opts
 			)
+		if (key !== 'digest' && typeof value !== 'number')
+			fail('FSA_PASSWORD_OPTS', `option "${key}" must be an integer`, opts)
+	}
 	if (opts.rounds !== undefined && (opts.rounds < 4 || opts.rounds > 31))
 		fail('FSA_PASSWORD_OPTS', 'rounds must be within 4..31', opts)
 	const patterns = ((raw.FSA_PASSWORD_RE ?? []) as string[]).map((source) => {
@@ -321,6 +344,7 @@ function passwordSettings(raw: RawConfig): PasswordSettings {
 			timeCost: opts.time_cost ?? 2,
 			cost: opts.rounds ?? 10
 		},
+		otp: otpOptions(opts),
 		minLength: (raw.FSA_PASSWORD_LENGTH as number | undefined) ?? 0,
 		patterns
 	}
@@ -387,6 +411,10 @@ export function parseSettings(raw: RawConfig, name = 'app', customSchemes: reado
 		if (process.getBuiltinModule('node:net').isIP(address) === 0)
 			fail('FSA_TRUSTED_PROXIES', 'must list IP addresses', address)
 	const redirect401 = raw.FSA_401_REDIRECT as string | undefined
+	const password = passwordSettings(raw)
+	// a remembered code would stay valid past its step
+	if (password.scheme === 'fsa:otp' && raw.FSA_PASSWORD_CACHE === true)
+		fail('FSA_PASSWORD_CACHE', 'must be false with FSA_PASSWORD_SCHEME fsa:otp', raw.FSA_PASSWORD_CACHE)
 	return {
 		auth,
 		authDefault,
@@ -398,12 +426,13 @@ export function parseSettings(raw: RawConfig, name = 'app', customSchemes: reado
 		paramUser: (raw.FSA_PARAM_USER as string | undefined) ?? 'USER',
 		paramPass: (raw.FSA_PARAM_PASS as string | undefined) ?? 'PASS',
 		token,
-		password: passwordSettings(raw),
+		password,
 		rejectUnexpectedParam: (raw.FSA_REJECT_UNEXPECTED_PARAM as boolean | undefined) ?? true,
 		notFoundError: (raw.FSA_NOT_FOUND_ERROR as number | undefined) ?? 404,
 		serverError: (raw.FSA_SERVER_ERROR as number | undefined) ?? 500,
 		cache: cacheSettings(raw),
-		passwordCache: (raw.FSA_PASSWORD_CACHE as boolean | undefined) ?? true,
+		passwordCache:
+			password.scheme !== 'fsa:otp' && ((raw.FSA_PASSWORD_CACHE as boolean | undefined) ?? true),
 		fakeLogin: (raw.FSA_FAKE_LOGIN as string | undefined) ?? 'LOGIN',
 		httpdHeader: ((raw.FSA_HTTPD_HEADER as string | undefined) ?? 'X-Remote-User').toLowerCase(),
 		trustedProxies,

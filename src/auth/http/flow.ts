@@ -126,7 +126,7 @@ export class RouteFlow {
 			request: state.params(),
 			ignored: this.#authParams,
 			rejectUnexpected: this.auth.settings.rejectUnexpectedParam,
-			special: { request: state.request, user: state.user, token: state.token }
+			special: state
 		})
 	}
 }

@@ -101,6 +101,11 @@ export class RequestState implements AuthnInput {
 		)
 	}
 
+	/** The client's address: the socket's peer, or what a trusted proxy reports. */
+	clientAddress(): string | undefined {
+		return this.client().address
+	}
+
 	client(): ClientInfo {
 		return (this.#client ??= clientInfo(
 			this.request,

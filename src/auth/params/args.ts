@@ -55,6 +55,12 @@ export const CurrentRequest = () => Special<TUnsafe<Request>>('request')
  * @example .delete('/token', ({ args }) => auth.revokeToken(args.presented), { authz: 'AUTH', authn: 'token', args: t.Object({ presented: CurrentToken() }) })
  */
 export const CurrentToken = () => Special('token', T.String())
+/**
+ * The client's address, as the framework sees it: the socket's peer, or what a trusted proxy
+ * (FSA_TRUSTED_PROXIES) reports; for throttling or logs of the application's own checks.
+ * @example args: t.Object({ from: t.Optional(ClientAddress()) })
+ */
+export const ClientAddress = () => Special('client', T.String())
 
 /**
  * A parameter converted by a function registered with `auth.cast(name, fn)`; a throw is a 400.
@@ -73,6 +79,8 @@ export interface SpecialContext {
 	user: string | null
 	/** The token that authenticated the request, if one did. */
 	token?: string
+	/** The client's address, when it is known. */
+	clientAddress?(): string | undefined
 }
 
 export interface ArgsRegistry {
@@ -84,6 +92,7 @@ const BUILTIN_SPECIALS: Record<string, SpecialFunction> = {
 	user: (_name, { user }) => user ?? undefined,
 	request: (_name, { request }) => request,
 	token: (_name, { token }) => token,
+	client: (_name, context) => context.clientAddress?.(),
 	header: (name, { request }) => request.headers.get(name.replaceAll('_', '-')) ?? undefined,
 	cookie: (name, { request }) => readCookie(request.headers.get('cookie'), name)
 }
