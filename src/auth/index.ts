@@ -34,8 +34,10 @@ export {
 	type Settings,
 	type RawConfig,
 	type Scheme,
-	type BuiltinScheme
+	type BuiltinScheme,
+	type DirectiveName
 } from './config/settings'
+export type { Directive } from './config/directives'
 export {
 	JsonData,
 	Special,

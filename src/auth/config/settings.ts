@@ -7,58 +7,46 @@ import { Value } from '@sinclair/typebox/value'
 import { ConfigError, parseErrorFormat, type ErrorFormat } from '../errors'
 import type { CacheKind, CacheSettings } from '../cache/cache'
 import type { ThrottleSettings } from '../authn/throttle'
-import { DIRECTIVES, type Directive } from './directives'
+import { DIRECTIVES, valueOf, type Directive, type DirectiveName } from './directives'
 import { randomSecret } from '../tokens/secrets'
 import { checkDirectiveCase, parseTomlFile } from './toml'
 import { OTP_DEFAULTS, OTP_DIGESTS, type OtpOptions } from '../authn/otp'
 
 export { DIRECTIVES, type DirectiveName } from './directives'
 
-/** Authentication schemes built into the framework; applications may register more. */
-export const SCHEMES = ['none', 'basic', 'param', 'token', 'oauth', 'fake', 'httpd'] as const
-export type BuiltinScheme = (typeof SCHEMES)[number]
-/** A scheme name: built in, or registered by the application. */
-export type Scheme = BuiltinScheme | (string & {})
-
-/** `FSA_MODE` values and their levels; dev and above add the FSA-* headers. */
-export const MODES = { prod: 1, dev: 2, debug: 3, debug1: 3, debug2: 4, debug3: 5, debug4: 6 } as const
-export type Mode = keyof typeof MODES
-
-export const TOKEN_CARRIERS = { bearer: 'Bearer', param: 'AUTH', cookie: 'auth', header: 'Auth' } as const
-export type TokenCarrier = keyof typeof TOKEN_CARRIERS
-
-export const JWT_ALGORITHMS = [
-	'HS256',
-	'HS384',
-	'HS512',
-	'RS256',
-	'RS384',
-	'RS512',
-	'PS256',
-	'PS384',
-	'PS512',
-	'ES256',
-	'ES384',
-	'ES512',
-	'EdDSA'
-] as const
-/** fsa token hashes, by FlaskSimpleAuth's (hashlib) name and by Bun's. */
-const FSA_HASH_NAMES: Record<string, string> = {
-	blake2s: 'blake2s256',
-	blake2b: 'blake2b512',
-	sha256: 'sha256',
-	sha384: 'sha384',
-	sha512: 'sha512',
-	sha3_256: 'sha3-256',
-	sha3_384: 'sha3-384',
-	sha3_512: 'sha3-512'
-}
-export const FSA_TOKEN_HASHES = [
-	...new Set([...Object.keys(FSA_HASH_NAMES), ...Object.values(FSA_HASH_NAMES)])
-]
-
-export const PASSWORD_SCHEMES = ['argon2', 'bcrypt', 'plaintext', 'fsa:otp'] as const
-export type PasswordScheme = (typeof PASSWORD_SCHEMES)[number]
+export {
+	SCHEMES,
+	MODES,
+	TOKEN_CARRIERS,
+	JWT_ALGORITHMS,
+	FSA_TOKEN_HASHES,
+	PASSWORD_SCHEMES,
+	TOKEN_TYPES,
+	CACHE_KINDS,
+	type BuiltinScheme,
+	type Scheme,
+	type Mode,
+	type TokenCarrier,
+	type PasswordScheme
+} from './values'
+import {
+	ARGON2_DEFAULTS,
+	BCRYPT_DEFAULTS,
+	CACHE_TTL_SECONDS,
+	SCHEMES,
+	MODES,
+	TOKEN_CARRIERS,
+	JWT_ALGORITHMS,
+	FSA_HASH_NAMES,
+	FSA_TOKEN_HASHES,
+	PASSWORD_SCHEMES,
+	TOKEN_TYPES,
+	CACHE_KINDS,
+	type Scheme,
+	type Mode,
+	type TokenCarrier,
+	type PasswordScheme
+} from './values'
 
 export type RawConfig = Record<string, unknown>
 
@@ -130,6 +118,11 @@ function describe(value: unknown): string {
 
 function fail(name: string, message: string, value: unknown): never {
 	throw new ConfigError(`${name} ${message} (got ${describe(value)})`)
+}
+
+/** A directive that takes one of a list: its value (or default), checked against the table's values. */
+function choice<V extends string>(raw: RawConfig, name: DirectiveName, allowed: readonly V[]): V {
+	return oneOf(name, valueOf(raw, name), allowed)
 }
 
 function oneOf<V extends string>(name: string, value: unknown, allowed: readonly V[]): V {
@@ -255,13 +248,9 @@ export function expandSchemes(
 }
 
 function tokenSettings(raw: RawConfig): TokenSettings {
-	const typeValue = raw.FSA_TOKEN_TYPE ?? 'fsa'
-	const type = typeValue === 'none' ? null : oneOf('FSA_TOKEN_TYPE', typeValue, ['fsa', 'jwt', 'none'])
-	const carrier = oneOf(
-		'FSA_TOKEN_CARRIER',
-		raw.FSA_TOKEN_CARRIER ?? 'bearer',
-		Object.keys(TOKEN_CARRIERS) as TokenCarrier[]
-	)
+	const typeValue = choice(raw, 'FSA_TOKEN_TYPE', TOKEN_TYPES)
+	const type = typeValue === 'none' ? null : typeValue
+	const carrier = choice(raw, 'FSA_TOKEN_CARRIER', Object.keys(TOKEN_CARRIERS) as TokenCarrier[])
 	const algo =
 		type === 'jwt'
 			? oneOf('FSA_TOKEN_ALGO', raw.FSA_TOKEN_ALGO ?? 'HS256', JWT_ALGORITHMS)
@@ -283,15 +272,15 @@ function tokenSettings(raw: RawConfig): TokenSettings {
 		type: type as 'fsa' | 'jwt' | null,
 		secret: secret ?? randomSecret(),
 		secretConfigured: secret !== undefined,
-		delayMinutes: (raw.FSA_TOKEN_DELAY as number | undefined) ?? 60,
-		graceMinutes: (raw.FSA_TOKEN_GRACE as number | undefined) ?? 0,
-		length: (raw.FSA_TOKEN_LENGTH as number | undefined) ?? 16,
+		delayMinutes: valueOf(raw, 'FSA_TOKEN_DELAY'),
+		graceMinutes: valueOf(raw, 'FSA_TOKEN_GRACE'),
+		length: valueOf(raw, 'FSA_TOKEN_LENGTH'),
 		algo,
 		issuer: raw.FSA_TOKEN_ISSUER as string | undefined,
 		carrier,
 		name: (raw.FSA_TOKEN_NAME as string | undefined) ?? TOKEN_CARRIERS[carrier],
 		sign: type === 'jwt' && !algo.startsWith('HS') ? sign : undefined,
-		renewal: (raw.FSA_TOKEN_RENEWAL as number | undefined) ?? 0
+		renewal: valueOf(raw, 'FSA_TOKEN_RENEWAL')
 	}
 }
 
@@ -313,7 +302,7 @@ function otpOptions(opts: Record<string, unknown>): OtpOptions {
 }
 
 function passwordSettings(raw: RawConfig): PasswordSettings {
-	const scheme = oneOf('FSA_PASSWORD_SCHEME', raw.FSA_PASSWORD_SCHEME ?? 'argon2', PASSWORD_SCHEMES)
+	const scheme = choice(raw, 'FSA_PASSWORD_SCHEME', PASSWORD_SCHEMES)
 	const opts = (raw.FSA_PASSWORD_OPTS ?? {}) as Record<string, number>
 	if (scheme === 'plaintext')
 		console.warn('FSA_PASSWORD_SCHEME plaintext stores passwords in clear: use it for tests only')
@@ -330,7 +319,7 @@ function passwordSettings(raw: RawConfig): PasswordSettings {
 	}
 	if (opts.rounds !== undefined && (opts.rounds < 4 || opts.rounds > 31))
 		fail('FSA_PASSWORD_OPTS', 'rounds must be within 4..31', opts)
-	const patterns = ((raw.FSA_PASSWORD_RE ?? []) as string[]).map((source) => {
+	const patterns = valueOf(raw, 'FSA_PASSWORD_RE').map((source) => {
 		try {
 			return { source, re: new RegExp(source, 'u') }
 		} catch {
@@ -340,18 +329,18 @@ function passwordSettings(raw: RawConfig): PasswordSettings {
 	return {
 		scheme,
 		options: {
-			memoryCost: opts.memory_cost ?? 65536,
-			timeCost: opts.time_cost ?? 2,
-			cost: opts.rounds ?? 10
+			memoryCost: opts.memory_cost ?? ARGON2_DEFAULTS.memory_cost,
+			timeCost: opts.time_cost ?? ARGON2_DEFAULTS.time_cost,
+			cost: opts.rounds ?? BCRYPT_DEFAULTS.rounds
 		},
 		otp: otpOptions(opts),
-		minLength: (raw.FSA_PASSWORD_LENGTH as number | undefined) ?? 0,
+		minLength: valueOf(raw, 'FSA_PASSWORD_LENGTH'),
 		patterns
 	}
 }
 
 function cacheSettings(raw: RawConfig): CacheSettings {
-	const kind = oneOf<CacheKind>('FSA_CACHE', raw.FSA_CACHE ?? 'ttl', ['ttl', 'lru', 'none', 'redis'])
+	const kind: CacheKind = choice(raw, 'FSA_CACHE', CACHE_KINDS)
 	const opts = (raw.FSA_CACHE_OPTS ?? {}) as { ttl?: number; url?: string }
 	if (kind === 'redis' && (opts.url === undefined || !/^(redis|rediss|valkey):\/\/./.test(opts.url)))
 		fail(
@@ -363,9 +352,9 @@ function cacheSettings(raw: RawConfig): CacheSettings {
 		fail('FSA_CACHE_OPTS', 'url is for FSA_CACHE = "redis"', '…')
 	return {
 		kind,
-		size: (raw.FSA_CACHE_SIZE as number | undefined) ?? 262144,
-		ttlSeconds: opts.ttl ?? 600,
-		prefix: (raw.FSA_CACHE_PREFIX as string | undefined) ?? '',
+		size: valueOf(raw, 'FSA_CACHE_SIZE'),
+		ttlSeconds: opts.ttl ?? CACHE_TTL_SECONDS,
+		prefix: valueOf(raw, 'FSA_CACHE_PREFIX'),
 		url: opts.url
 	}
 }
@@ -393,8 +382,8 @@ export function parseSettings(raw: RawConfig, name = 'app', customSchemes: reado
 				`names "${scheme}", which FSA_AUTH does not enable`,
 				raw.FSA_AUTH_DEFAULT
 			)
-	const mode = oneOf('FSA_MODE', raw.FSA_MODE ?? 'prod', Object.keys(MODES) as Mode[])
-	const errorValue = (raw.FSA_ERROR_RESPONSE as string | undefined) ?? 'plain'
+	const mode = choice(raw, 'FSA_MODE', Object.keys(MODES) as Mode[])
+	const errorValue = valueOf(raw, 'FSA_ERROR_RESPONSE')
 	const errorFormat =
 		parseErrorFormat(errorValue) ??
 		fail('FSA_ERROR_RESPONSE', 'must be plain, json or json:KEY', errorValue)
@@ -405,7 +394,7 @@ export function parseSettings(raw: RawConfig, name = 'app', customSchemes: reado
 		fail('FSA_AUTH', 'enables oauth, whose tokens require FSA_TOKEN_TYPE jwt', raw.FSA_AUTH)
 	if (auth.includes('oauth') && token.issuer === undefined)
 		fail('FSA_AUTH', 'enables oauth, whose tokens require FSA_TOKEN_ISSUER', raw.FSA_AUTH)
-	const trustedProxies = (raw.FSA_TRUSTED_PROXIES ?? []) as string[]
+	const trustedProxies = valueOf(raw, 'FSA_TRUSTED_PROXIES')
 	for (const address of trustedProxies)
 		// node:net (with node:stream) only when proxies are configured: it costs a start ms
 		if (process.getBuiltinModule('node:net').isIP(address) === 0)
@@ -421,40 +410,36 @@ export function parseSettings(raw: RawConfig, name = 'app', customSchemes: reado
 		realm: (raw.FSA_REALM as string | undefined) ?? name,
 		mode,
 		level: MODES[mode],
-		addHeaders: (raw.FSA_ADD_HEADERS ?? {}) as Record<string, string>,
+		addHeaders: valueOf(raw, 'FSA_ADD_HEADERS'),
 		errorFormat,
-		paramUser: (raw.FSA_PARAM_USER as string | undefined) ?? 'USER',
-		paramPass: (raw.FSA_PARAM_PASS as string | undefined) ?? 'PASS',
+		paramUser: valueOf(raw, 'FSA_PARAM_USER'),
+		paramPass: valueOf(raw, 'FSA_PARAM_PASS'),
 		token,
 		password,
-		rejectUnexpectedParam: (raw.FSA_REJECT_UNEXPECTED_PARAM as boolean | undefined) ?? true,
-		notFoundError: (raw.FSA_NOT_FOUND_ERROR as number | undefined) ?? 404,
-		serverError: (raw.FSA_SERVER_ERROR as number | undefined) ?? 500,
+		rejectUnexpectedParam: valueOf(raw, 'FSA_REJECT_UNEXPECTED_PARAM'),
+		notFoundError: valueOf(raw, 'FSA_NOT_FOUND_ERROR'),
+		serverError: valueOf(raw, 'FSA_SERVER_ERROR'),
 		cache: cacheSettings(raw),
-		passwordCache:
-			password.scheme !== 'fsa:otp' && ((raw.FSA_PASSWORD_CACHE as boolean | undefined) ?? true),
-		fakeLogin: (raw.FSA_FAKE_LOGIN as string | undefined) ?? 'LOGIN',
-		httpdHeader: ((raw.FSA_HTTPD_HEADER as string | undefined) ?? 'X-Remote-User').toLowerCase(),
+		passwordCache: password.scheme !== 'fsa:otp' && valueOf(raw, 'FSA_PASSWORD_CACHE'),
+		fakeLogin: valueOf(raw, 'FSA_FAKE_LOGIN'),
+		httpdHeader: valueOf(raw, 'FSA_HTTPD_HEADER').toLowerCase(),
 		trustedProxies,
-		authzGroups: (raw.FSA_AUTHZ_GROUPS ?? []) as string[],
-		authzScopes: (raw.FSA_AUTHZ_SCOPES ?? []) as string[],
+		authzGroups: valueOf(raw, 'FSA_AUTHZ_GROUPS'),
+		authzScopes: valueOf(raw, 'FSA_AUTHZ_SCOPES'),
 		defaultContentType: raw.FSA_DEFAULT_CONTENT_TYPE as string | undefined,
-		handleAllErrors: (raw.FSA_HANDLE_ALL_ERRORS as boolean | undefined) ?? true,
+		handleAllErrors: valueOf(raw, 'FSA_HANDLE_ALL_ERRORS'),
 		redirect401,
-		urlName: (raw.FSA_URL_NAME as string | undefined) ?? 'URL',
-		cors: {
-			enabled: (raw.FSA_CORS as boolean | undefined) ?? false,
-			options: (raw.FSA_CORS_OPTS ?? {}) as Record<string, unknown>
-		},
-		secure: (raw.FSA_SECURE as boolean | undefined) ?? true,
-		maxBody: (raw.FSA_MAX_BODY as number | undefined) ?? 1024 * 1024,
-		maxParams: (raw.FSA_MAX_PARAMS as number | undefined) ?? 1000,
-		maxDepth: (raw.FSA_MAX_DEPTH as number | undefined) ?? 64,
+		urlName: valueOf(raw, 'FSA_URL_NAME'),
+		cors: { enabled: valueOf(raw, 'FSA_CORS'), options: valueOf(raw, 'FSA_CORS_OPTS') },
+		secure: valueOf(raw, 'FSA_SECURE'),
+		maxBody: valueOf(raw, 'FSA_MAX_BODY'),
+		maxParams: valueOf(raw, 'FSA_MAX_PARAMS'),
+		maxDepth: valueOf(raw, 'FSA_MAX_DEPTH'),
 		throttle: {
-			enabled: (raw.FSA_THROTTLE as boolean | undefined) ?? true,
-			windowSeconds: ((raw.FSA_THROTTLE_WINDOW as number | undefined) ?? 15) * 60,
-			perLogin: (raw.FSA_THROTTLE_LOGIN as number | undefined) ?? 10,
-			perAddress: (raw.FSA_THROTTLE_ADDRESS as number | undefined) ?? 100
+			enabled: valueOf(raw, 'FSA_THROTTLE'),
+			windowSeconds: valueOf(raw, 'FSA_THROTTLE_WINDOW') * 60,
+			perLogin: valueOf(raw, 'FSA_THROTTLE_LOGIN'),
+			perAddress: valueOf(raw, 'FSA_THROTTLE_ADDRESS')
 		}
 	}
 }
