@@ -29,7 +29,7 @@ const fsaToken = await fsa.create('bench', fsaSettings.realm)
 const jwtToken = await jwt.create('bench', jwtSettings.realm)
 // the fixtures must be valid: a benchmark of a failing path would measure the wrong thing
 if (fsa.verifyFsa(fsaToken, fsaSettings.realm).user !== 'bench') throw new Error('fsa token refused')
-if ((await jwt.verifyJwt(jwtToken, jwtSettings.realm)).user !== 'bench') throw new Error('JWT refused')
+if ((await jwt.verify(jwtToken, jwtSettings.realm)).user !== 'bench') throw new Error('JWT refused')
 
 const basicHeader = `Basic ${btoa('bench:Bench-Pass-1')}`
 if (!parseBasicAuthorization(basicHeader).ok) throw new Error('basic header refused')
@@ -75,7 +75,7 @@ const NAMES = {
 }
 bench(NAMES.basic, () => do_not_optimize(parseBasicAuthorization(basicHeader)))
 bench(NAMES.fsa, () => do_not_optimize(fsa.verifyFsa(fsaToken, fsaSettings.realm)))
-bench(NAMES.jwt, async () => do_not_optimize(await jwt.verifyJwt(jwtToken, jwtSettings.realm)))
+bench(NAMES.jwt, async () => do_not_optimize(await jwt.verify(jwtToken, jwtSettings.realm)))
 bench(NAMES.patch, () =>
 	do_not_optimize(fillArgs(patchArgs, context(patchUrl, patchBody, { sid: 'bench-stuff-1' })))
 )

@@ -1,10 +1,11 @@
 /**
- * Tokens: FlaskSimpleAuth's own `fsa` format, byte for byte, and JWT through jose with the
- * algorithm pinned and the expiry, subject and audience required.
+ * Tokens: FlaskSimpleAuth's own `fsa` format, byte for byte, and JWTs (jwt.ts, through
+ * @elysiajs/jwt) with the algorithm pinned and the expiry, subject and audience required.
  */
 import type { KeyObject } from 'node:crypto'
 import { sameSecret } from './secrets'
-import { SignJWT, decodeJwt, jwtVerify, errors as joseErrors } from 'jose'
+import { decodeJwt } from 'jose'
+import { JwtTokens } from './jwt'
 import type { TokenSettings } from '../config/settings'
 import { ConfigError, ErrorResponse } from '../errors'
 
@@ -55,22 +56,6 @@ export function fsaSignature(data: string, secret: string, algo: string, length:
 	return Buffer.from(hasher.digest()).subarray(0, length).toString('hex')
 }
 
-const BASE64URL = /^[A-Za-z0-9_-]*$/
-
-/**
- * Whether a JWS compact token is spelled canonically: a base64url character whose unused low
- * bits are set decodes like the canonical one, so one token would have several accepted spellings.
- */
-function canonicalJws(token: string): boolean {
-	const parts = token.split('.')
-	return (
-		parts.length === 3 &&
-		parts.every(
-			(part) => BASE64URL.test(part) && Buffer.from(part, 'base64url').toString('base64url') === part
-		)
-	)
-}
-
 function unauthorized(message: string): ErrorResponse {
 	return new ErrorResponse(message, 401)
 }
@@ -112,6 +97,7 @@ function samePublicKey(a: KeyObject, b: KeyObject): boolean {
 export class TokenManager {
 	readonly #verifyKey: Uint8Array | KeyObject
 	readonly #signKey: Uint8Array | KeyObject | undefined
+	readonly #jwt: JwtTokens | undefined
 
 	constructor(readonly settings: TokenSettings) {
 		if (settings.type === 'jwt' && !settings.algo.startsWith('HS')) {
@@ -127,6 +113,7 @@ export class TokenManager {
 			this.#verifyKey = new TextEncoder().encode(settings.secret)
 			this.#signKey = this.#verifyKey
 		}
+		if (settings.type === 'jwt') this.#jwt = new JwtTokens(settings, this.#verifyKey, this.#signKey)
 	}
 
 	/** Whether this service can create tokens (asymmetric JWT needs FSA_TOKEN_SIGN). */
@@ -163,18 +150,11 @@ export class TokenManager {
 		if (!this.canCreate) throw new ErrorResponse('this service cannot create tokens', 500)
 		let expires = Math.floor(Date.now() / 1000 + delayMinutes * 60)
 		if (notAfter !== undefined) expires = Math.min(expires, Math.floor(notAfter))
-		if (this.settings.type === 'jwt') {
+		if (this.#jwt) {
 			const claims: Record<string, string> = {}
 			if (scopes.length > 0) claims.scope = scopes.join(' ')
 			if (version !== undefined) claims.ver = version
-			const jwt = new SignJWT(claims)
-				.setProtectedHeader({ alg: this.settings.algo, typ: 'JWT' })
-				.setSubject(user)
-				.setAudience(realm)
-				.setExpirationTime(expires)
-				.setJti(Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString('base64url'))
-			if (this.settings.issuer) jwt.setIssuer(this.settings.issuer)
-			return jwt.sign(this.#signKey!)
+			return this.#jwt.sign(user, realm, expires, claims)
 		}
 		const data = `${this.fsaRealm(realm)}:${user}:${formatLimit(expires)}`
 		return `${data}:${fsaSignature(data, this.#fsaSecret(version), this.settings.algo, this.settings.length)}`
@@ -201,8 +181,8 @@ export class TokenManager {
 	 * `version`, the token must be bound to the user's current version.
 	 */
 	async verify(token: string, realm: string, version?: TokenVersion): Promise<TokenIdentity> {
-		if (this.settings.type === 'jwt') {
-			const identity = await this.verifyJwt(token, realm)
+		if (this.#jwt) {
+			const identity = await this.#jwt.verify(token, realm)
 			if (version === undefined) return identity
 			const current = await version(identity.user)
 			if (current === null) throw unauthorized('no such user for auth token')
@@ -236,27 +216,5 @@ export class TokenManager {
 		if (Date.now() / 1000 - this.settings.graceMinutes * 60 > expires)
 			throw unauthorized('expired fsa auth token')
 		return version === undefined ? { user, expires } : { user, expires, version }
-	}
-
-	async verifyJwt(token: string, realm: string): Promise<TokenIdentity> {
-		if (!canonicalJws(token)) throw unauthorized('invalid jwt token')
-		try {
-			const { payload } = await jwtVerify(token, this.#verifyKey, {
-				algorithms: [this.settings.algo],
-				audience: realm,
-				issuer: this.settings.issuer,
-				requiredClaims: ['exp', 'sub'],
-				clockTolerance: this.settings.graceMinutes * 60
-			})
-			if (typeof payload.sub !== 'string' || payload.sub === '') throw unauthorized('invalid jwt token')
-			const identity: TokenIdentity = { user: payload.sub, expires: payload.exp as number }
-			if (typeof payload.scope === 'string') identity.scopes = payload.scope.split(' ').filter(Boolean)
-			if (typeof payload.ver === 'string') identity.version = payload.ver
-			return identity
-		} catch (error) {
-			if (error instanceof ErrorResponse) throw error
-			if (error instanceof joseErrors.JWTExpired) throw unauthorized('expired jwt auth token')
-			throw unauthorized('invalid jwt token')
-		}
 	}
 }
