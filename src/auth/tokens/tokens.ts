@@ -61,7 +61,7 @@ const BASE64URL = /^[A-Za-z0-9_-]*$/
  * Whether a JWS compact token is spelled canonically: a base64url character whose unused low
  * bits are set decodes like the canonical one, so one token would have several accepted spellings.
  */
-function canonicalJws(token: string): boolean {
+export function canonicalJws(token: string): boolean {
 	const parts = token.split('.')
 	return (
 		parts.length === 3 &&
