@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { Elysia } from 'elysia'
 import { exportJWK, generateKeyPair } from 'jose'
-import Provider from 'oidc-provider'
+import Provider, { errors as oidcErrors } from 'oidc-provider'
 import { SimpleAuth, checkRoutes, simpleAuth } from '../../src/auth'
 import { call } from '../support/helpers'
 
@@ -40,7 +40,7 @@ beforeAll(async () => {
 				defaultResource: () => RESOURCE,
 				useGrantedResource: () => true,
 				getResourceServerInfo: (_context: unknown, resource: string) => {
-					if (resource !== RESOURCE) throw new Provider.errors.InvalidTarget()
+					if (resource !== RESOURCE) throw new oidcErrors.InvalidTarget()
 					return {
 						scope: 'read write',
 						audience: 'acme',
