@@ -47,11 +47,6 @@ export class IssuerTokens {
 			})
 	}
 
-	/** An issuer by its name, for its key fetch counts. */
-	issuer(name: string): Issuer | undefined {
-		return this.#issuers.get(name)
-	}
-
 	/** The configured issuer a token says it comes from, read before any check; undefined for others. */
 	issuerOf(token: string): Issuer | undefined {
 		if (this.#issuers.size === 0) return undefined

@@ -64,9 +64,6 @@ export class JwksKeys {
 		this.#timeoutMs = options.timeoutMs ?? JWKS_TIMEOUT_MS
 	}
 
-	/** How many fetches were started (success or not). */
-	fetches = 0
-
 	/**
 	 * The key that verifies a token, by its header's `kid` and `alg`: from the cached set,
 	 * fetched again when stale or when it lacks the `kid` (paced).
@@ -103,7 +100,6 @@ export class JwksKeys {
 		if (this.#fetching) return this.#fetching
 		if (!this.#mayFetch()) return Promise.resolve()
 		this.#lastFetch = this.#now()
-		this.fetches++
 		this.#fetching = this.#fetch()
 			.catch((error: unknown) => {
 				console.warn(
