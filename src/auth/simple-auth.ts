@@ -14,6 +14,8 @@ import { Throttle } from './authn/throttle'
 import { Credentials } from './authn/credentials'
 import { TokenManager, type TokenIdentity } from './tokens/tokens'
 import { TokenValidation } from './tokens/validation'
+import { IssuerTokens } from './tokens/issuers'
+import type { JwksOptions } from './tokens/jwks'
 import { AuthorizationChecks } from './authz/checks'
 import type { Permission } from './authz/rules'
 import { authenticate, type Authenticated } from './authn/chain'
@@ -57,6 +59,8 @@ export interface SimpleAuthOptions<Custom extends string = never> {
 	 * @example { code: ({ headers }) => codes.get(headers.get('code') ?? '') ?? null }
 	 */
 	authentication?: Record<Custom, AuthenticationScheme>
+	/** FSA_TOKEN_ISSUERS: how identity providers' keys are fetched (a clock for tests, the fetch timeout). */
+	jwks?: JwksOptions
 }
 
 export interface TokenOptions {
@@ -109,6 +113,8 @@ export class SimpleAuth<Custom extends string = never> implements SchemeServices
 	readonly #tokenValidation: TokenValidation
 	readonly #authorization: AuthorizationChecks
 	readonly #uncache: Uncache
+	/** FSA_TOKEN_ISSUERS: identity providers whose JWTs the oauth scheme accepts. */
+	readonly issuerTokens: IssuerTokens | undefined
 	#served: object | undefined
 
 	constructor(options: SimpleAuthOptions<Custom>) {
@@ -131,6 +137,26 @@ export class SimpleAuth<Custom extends string = never> implements SchemeServices
 		this.#tokenValidation = new TokenValidation(settings, this.tokens, this.#users, this.cache)
 		this.#authorization = new AuthorizationChecks(settings, this.hooks, this.#users, this.cache)
 		this.#uncache = new Uncache(this.cache, this.#tokenValidation, settings.realm)
+		if (settings.issuers.length > 0)
+			this.issuerTokens = new IssuerTokens(
+				settings.issuers,
+				this.#localUser,
+				settings.token.graceMinutes * 60,
+				options.jwks
+			)
+	}
+
+	/** Whether a login is a user here, as the user version or get_user_pass hook tells (identity provider tokens). */
+	readonly #localUser = async (login: string): Promise<boolean> => {
+		if (this.#users.versioned) return (await this.#users.version(login)) !== null
+		const hook = this.hooks.getUserPass
+		if (hook === undefined)
+			throw new ErrorResponse(
+				'FSA_TOKEN_ISSUERS: a get_user_pass or user_version hook must tell which users exist (or set local_users = false)',
+				this.settings.serverError
+			)
+		const stored = await callHook('get_user_pass', this.settings.serverError, () => hook(login))
+		return stored !== null && stored !== undefined
 	}
 
 	/**

@@ -11,6 +11,7 @@ import { Database } from 'bun:sqlite'
 import { SignJWT, decodeJwt, decodeProtectedHeader, importSPKI, jwtVerify } from 'jose'
 import { DIRECTIVES } from '../../src/auth/config/directives'
 import { Binary, curl, http, toml, type Exit, type HttpResponse, type Server } from '../support/binary'
+import { JwksServer, signToken, signingKey } from '../support/jwks-server'
 
 const ACME_PASS = 'Acme-Pass-1'
 const ACME = `acme:${ACME_PASS}`
@@ -414,6 +415,32 @@ FSA_TOKEN_DELAY = 2.0
 	})
 })
 
+describe('FSA_TOKEN_ISSUERS: tokens of an identity provider on oauth', () => {
+	const idp = new JwksServer()
+	afterAll(() => idp.stop())
+	const s = useServer(`FSA_AUTH = ["token", "oauth", "basic", "none"]
+FSA_TOKEN_ISSUERS = { "https://idp.example" = { jwks_uri = "${idp.uri}", audience = "acme", algorithms = ["ES256"] } }
+`)
+
+	test('accepts a token of the provider for a local user, and refuses others', async () => {
+		const key = await signingKey('idp-1', 'ES256')
+		idp.keys = [key]
+		const claims = { iss: 'https://idp.example', aud: 'acme' }
+		const ok = await http('GET', s.url('/hello-me'), {
+			bearer: await signToken(key, { ...claims, sub: 'acme' })
+		})
+		expect(ok.status).toBe(200)
+		expect(ok.json).toEqual({ msg: 'hello', user: 'acme' })
+		const stranger = await signToken(key, { ...claims, sub: 'nobody' })
+		expect((await http('GET', s.url('/hello-me'), { bearer: stranger })).status).toBe(401)
+		const elsewhere = await signToken(key, { ...claims, sub: 'acme', aud: 'other' })
+		expect((await http('GET', s.url('/hello-me'), { bearer: elsewhere })).status).toBe(401)
+		expect(idp.fetches).toBe(1)
+		// the service's own tokens and passwords keep working
+		expect((await http('GET', s.url('/hello-me'), { basic: ACME })).status).toBe(200)
+	})
+})
+
 describe('FSA_TOKEN_ALGO sha256, FSA_TOKEN_LENGTH, FSA_TOKEN_ISSUER, FSA_TOKEN_DELAY, FSA_TOKEN_CARRIER param', () => {
 	const s = useServer(`
 FSA_AUTH = ["token", "basic", "none"]
@@ -770,6 +797,31 @@ const BAD_VALUES: [name: string, value: unknown, others?: Record<string, unknown
 	['FSA_TOKEN_ISSUER', 'acme:issuer'],
 	['FSA_TOKEN_ISSUER', 'two\nlines', { FSA_TOKEN_TYPE: 'jwt' }],
 	['FSA_TOKEN_RENEWAL', 1.5],
+	['FSA_TOKEN_ISSUERS', { 'https://idp.example': 'x' }],
+	[
+		'FSA_TOKEN_ISSUERS',
+		{
+			'https://idp.example': {
+				jwks_uri: 'https://idp.example/jwks',
+				audience: 'acme',
+				algorithms: ['HS256']
+			}
+		}
+	],
+	[
+		'FSA_TOKEN_ISSUERS',
+		{
+			'https://idp.example': {
+				jwks_uri: 'http://idp.example/jwks',
+				audience: 'acme',
+				algorithms: ['RS256']
+			}
+		}
+	],
+	[
+		'FSA_TOKEN_ISSUERS',
+		{ 'https://idp.example': { jwks_uri: 'https://idp.example/jwks', algorithms: ['RS256'] } }
+	],
 	['FSA_PASSWORD_SCHEME', 'md5'],
 	['FSA_PASSWORD_OPTS', { rounds: 12 }],
 	['FSA_PASSWORD_OPTS', { memory_cost: 0 }],

@@ -7,6 +7,7 @@
 import { ErrorResponse, withDetail } from '../errors'
 import type { Settings } from '../config/settings'
 import type { TokenIdentity } from '../tokens/tokens'
+import type { IssuerTokens } from '../tokens/issuers'
 import type { RequestParams } from '../params/request'
 import type { ClientInfo } from '../http/client'
 import type { MaybePromise } from '../types'
@@ -40,6 +41,8 @@ export interface SchemeServices {
 	checkUserPassword(login: string, password: string, address?: string): MaybePromise<void>
 	/** Verify a token: at once when memory knows it. */
 	verifyToken(token: string, realm: string): MaybePromise<TokenIdentity>
+	/** The identity providers of FSA_TOKEN_ISSUERS, when any. */
+	readonly issuerTokens?: IssuerTokens
 }
 
 /** A scheme of the chain. */

@@ -128,6 +128,11 @@ export const DIRECTIVES = {
 		shown: 'none',
 		doc: 'fsa: appended to the realm as realm/issuer; jwt: the iss claim, required by oauth'
 	},
+	FSA_TOKEN_ISSUERS: {
+		schema: T.Record(T.String(), T.Record(T.String(), T.Unknown())),
+		shown: '{}',
+		doc: 'extension: identity providers whose JWTs oauth accepts, by iss: { jwks_uri, audience, algorithms (asymmetric only), local_users = true (sub must be a user here) }'
+	},
 	FSA_TOKEN_RENEWAL: {
 		schema: T.Number({ minimum: 0, maximum: 1 }),
 		default: 0,

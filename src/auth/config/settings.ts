@@ -11,6 +11,7 @@ import { DIRECTIVES, valueOf, type Directive, type DirectiveName } from './direc
 import { randomSecret } from '../tokens/secrets'
 import { checkDirectiveCase, parseTomlFile } from './toml'
 import { OTP_DEFAULTS, OTP_DIGESTS, type OtpOptions } from '../authn/otp'
+import { parseIssuers, type IssuerSettings } from './issuers'
 
 export { DIRECTIVES, type DirectiveName } from './directives'
 
@@ -92,6 +93,8 @@ export interface Settings {
 	httpdHeader: string
 	trustedProxies: string[]
 	token: TokenSettings
+	/** FSA_TOKEN_ISSUERS: identity providers whose JWTs the oauth scheme accepts. */
+	issuers: IssuerSettings[]
 	password: PasswordSettings
 	rejectUnexpectedParam: boolean
 	notFoundError: number
@@ -390,10 +393,28 @@ export function parseSettings(raw: RawConfig, name = 'app', customSchemes: reado
 	const token = tokenSettings(raw)
 	if (auth.includes('token') && token.type === null)
 		fail('FSA_AUTH', 'enables token while FSA_TOKEN_TYPE is none', raw.FSA_AUTH)
-	if (auth.includes('oauth') && token.type !== 'jwt')
-		fail('FSA_AUTH', 'enables oauth, whose tokens require FSA_TOKEN_TYPE jwt', raw.FSA_AUTH)
-	if (auth.includes('oauth') && token.issuer === undefined)
-		fail('FSA_AUTH', 'enables oauth, whose tokens require FSA_TOKEN_ISSUER', raw.FSA_AUTH)
+	const issuers = parseIssuers(raw.FSA_TOKEN_ISSUERS as Record<string, Record<string, unknown>> | undefined)
+	// oauth takes tokens of identity providers, or JWTs of this service naming their issuer
+	if (auth.includes('oauth') && issuers.length === 0 && token.type !== 'jwt')
+		fail(
+			'FSA_AUTH',
+			'enables oauth, whose tokens require FSA_TOKEN_TYPE jwt or FSA_TOKEN_ISSUERS',
+			raw.FSA_AUTH
+		)
+	if (auth.includes('oauth') && issuers.length === 0 && token.issuer === undefined)
+		fail(
+			'FSA_AUTH',
+			'enables oauth, whose tokens require FSA_TOKEN_ISSUER or FSA_TOKEN_ISSUERS',
+			raw.FSA_AUTH
+		)
+	if (token.issuer !== undefined && issuers.some(({ issuer }) => issuer === token.issuer))
+		fail(
+			'FSA_TOKEN_ISSUERS',
+			"must not name FSA_TOKEN_ISSUER, the issuer of this service's own tokens",
+			token.issuer
+		)
+	if (issuers.length > 0 && !auth.includes('oauth'))
+		console.warn('FSA_TOKEN_ISSUERS is ignored: FSA_AUTH does not enable oauth')
 	const trustedProxies = valueOf(raw, 'FSA_TRUSTED_PROXIES')
 	for (const address of trustedProxies)
 		// node:net (with node:stream) only when proxies are configured: it costs a start ms
@@ -415,6 +436,7 @@ export function parseSettings(raw: RawConfig, name = 'app', customSchemes: reado
 		paramUser: valueOf(raw, 'FSA_PARAM_USER'),
 		paramPass: valueOf(raw, 'FSA_PARAM_PASS'),
 		token,
+		issuers,
 		password,
 		rejectUnexpectedParam: valueOf(raw, 'FSA_REJECT_UNEXPECTED_PARAM'),
 		notFoundError: valueOf(raw, 'FSA_NOT_FOUND_ERROR'),

@@ -19,7 +19,7 @@ const BASE64URL = /^[A-Za-z0-9_-]*$/
 const ANY_TIME = 10 * 365 * 24 * 3600
 
 /** A compact JWS whose three parts are canonical base64url: one spelling per token. */
-function canonicalJws(token: string): boolean {
+export function canonicalJws(token: string): boolean {
 	const parts = token.split('.')
 	return (
 		parts.length === 3 &&
