@@ -163,11 +163,11 @@ export interface BenchResults {
 	startup: Record<string, { label: string; medianMs: number; samplesMs: number[] }>
 }
 
-/** The hostile requests beside the attack, as the bench records them. */
+/** The hostile requests beside the attack (scripts/bench-lib.ts hostileRequests), as the bench records them. */
 export interface HostileSummary {
-	requests: number
-	/** Answers by status code. */
-	statuses: Record<string, number>
+	result: { requests: number; non2xx: number; p99Ms: number; socketErrors: number }
+	/** Each kind of request sent in turn, with the status it was checked to get. */
+	kinds: { kind: string; status: number }[]
 }
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`

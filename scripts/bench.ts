@@ -1,7 +1,8 @@
 /**
  * Load benchmark of the compiled Acme service with wrk: the open route, each authentication
  * scheme, the stuff routes, a bare Elysia baseline, the node transport, the open route under a
- * wrong-credentials attack, cold start (scripts/startup.ts) and memory. Writes bench/results.json and
+ * wrong-credentials attack with hostile requests beside it (huge primes, deep JSON, too many
+ * parameters), cold start (scripts/startup.ts) and memory. Writes bench/results.json and
  * bench/results.svg. The compared scenarios run in interleaved rounds, each alone (req/s and
  * latencies) and side by side with the open route of a twin server on the same CPU: both servers
  * busy at once share that CPU evenly, so the ratio of their req/s is the inverse ratio of their
@@ -15,8 +16,10 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { OPEN_TO_BARE, resultsChart, TARGETS, textTable } from './bench-report'
+import { OPEN_TO_BARE, resultsChart, TARGETS, textTable, type HostileSummary } from './bench-report'
 import { startPostgres, startRedis } from './services'
+import { parseSettings } from '../src/auth'
+import { isPrime } from '../src/acme/primes'
 import { measureStartups, startupTable, type StartupResult } from './startup'
 import {
 	HOST,
@@ -26,7 +29,10 @@ import {
 	cpusBusy,
 	ensureWrk,
 	freePort,
+	hostileRequests,
 	luaScript,
+	primesBelow2to53,
+	rotatingScript,
 	median,
 	memoryOf,
 	otherCpu,
@@ -406,8 +412,13 @@ async function main() {
 			stdout: 'ignore'
 		})
 	await call(main.base, helloMe({ Authorization: basic('intruder', 'wrong') }), 401)
+	// beside it, hostile requests: /primes on the largest integers it takes, JSON nested past
+	// FSA_MAX_DEPTH, a query string past FSA_MAX_PARAMS (each checked once for its status first)
+	const { maxDepth, maxParams } = parseSettings(Bun.TOML.parse(CONFIG) as Record<string, unknown>)
+	const hostile = hostileRequests({ maxDepth, maxParams }, primesBelow2to53(200, isPrime))
+	for (const request of hostile) await call(main.base, request, request.status)
 	const other = otherCpu(main.child.pid)
-	const [attacked, attacker] = await Promise.all([
+	const [attacked, attacker, hostileResult] = await Promise.all([
 		wrk({ url: main.base + hello.path, seconds, threads: 2, connections: CONNECTIONS }),
 		wrk({
 			url: `${main.base}/hello-me`,
@@ -416,12 +427,21 @@ async function main() {
 			connections: CONNECTIONS,
 			script: wrongBasicScript('/hello-me'),
 			timeout: seconds + 5 // a slow 401 is the point: record its latency
+		}),
+		wrk({
+			url: main.base,
+			seconds,
+			threads: 1,
+			connections: CONNECTIONS,
+			script: rotatingScript('hostile', hostile),
+			timeout: seconds + 5
 		})
 	])
-	const attackOther = other(attacked.cpuMs + attacker.cpuMs)
+	const attackOther = other(attacked.cpuMs + attacker.cpuMs + hostileResult.cpuMs)
 	for (const [name, label, result] of [
 		['open-under-attack', 'GET /hello under attack', attacked],
-		['attacker', 'attacker: wrong basic (401)', attacker]
+		['attacker', 'attacker: wrong basic (401)', attacker],
+		['hostile', 'hostile: huge primes, deep JSON, many params', hostileResult]
 	] as const)
 		rows.push({ name, label, result, ratio: null, otherCpu: attackOther })
 	const afterAttack = memoryOf(main.child.pid)
@@ -430,7 +450,8 @@ async function main() {
 	await twoInstances()
 
 	for (const row of rows)
-		if (row.name !== 'attacker' && !row.sideBySide) row.ratio = row.result.rps / openRow.result.rps
+		if (row.name !== 'attacker' && row.name !== 'hostile' && !row.sideBySide)
+			row.ratio = row.result.rps / openRow.result.rps
 	// the open route over another scenario, side by side: the inverse of that scenario's ratios
 	const openTo = (name: string) =>
 		median(rows.find((row) => row.name === name)!.sideBySide!.roundsRatio.map((ratio) => 1 / ratio))
@@ -442,6 +463,7 @@ async function main() {
 		open: openRow.result,
 		attacked,
 		attacker,
+		hostile: { result: hostileResult, kinds: hostile.map(({ kind, status }) => ({ kind, status })) },
 		openToBare: openTo('bare'),
 		openToSameWork: openTo('bare-same'),
 		twinRatio: openRow.ratio!,
@@ -518,6 +540,7 @@ function report(run: {
 	open: WrkResult
 	attacked: WrkResult
 	attacker: WrkResult
+	hostile: HostileSummary
 	openToBare: number
 	openToSameWork: number
 	/** The open route side by side with the same route of the twin server: 1 but for the method's error. */
@@ -585,7 +608,9 @@ function report(run: {
 	console.log(
 		`open route p99: ${run.open.p99Ms.toFixed(2)} ms alone, ${run.attacked.p99Ms.toFixed(2)} ms under attack ` +
 			`(attacker: ${run.attacker.requests} requests, p99 ${run.attacker.p99Ms.toFixed(2)} ms, ` +
-			`${run.attacker.socketErrors} socket errors)`
+			`${run.attacker.socketErrors} socket errors; hostile requests beside it: ` +
+			`${run.hostile.result.requests} sent (${run.hostile.kinds.map((k) => `${k.kind} ${k.status}`).join(', ')}), ` +
+			`${run.hostile.result.non2xx} non-2xx, p99 ${run.hostile.result.p99Ms.toFixed(2)} ms)`
 	)
 	console.log(
 		`cold start, exec to first 200 on /health (${STARTS} starts each):\n${startupTable(run.startup)}`
@@ -646,7 +671,8 @@ function report(run: {
 		attack: {
 			openAloneP99Ms: run.open.p99Ms,
 			openUnderAttackP99Ms: run.attacked.p99Ms,
-			attacker: run.attacker
+			attacker: run.attacker,
+			hostile: run.hostile
 		},
 		openToBare: run.openToBare,
 		openToBareSameWork: run.openToSameWork,
