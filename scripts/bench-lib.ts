@@ -252,6 +252,75 @@ end
 	return file
 }
 
+/** A hostile request of the attack scenario, with the status the service must answer it with. */
+export interface HostileRequest extends RequestSpec {
+	kind: 'huge-primes' | 'deep-json' | 'many-params'
+	status: number
+}
+
+/** The limits of the service under test (FSA_MAX_DEPTH, FSA_MAX_PARAMS), FlaskSimpleAuth's defaults here. */
+export interface HostileLimits {
+	maxDepth: number
+	maxParams: number
+}
+
+/** The `count` largest primes below 2^53, found by `isPrime`: the costliest integers /primes can get. */
+export function primesBelow2to53(count: number, isPrime: (n: number) => boolean): number[] {
+	const primes: number[] = []
+	for (let n = Number.MAX_SAFE_INTEGER; primes.length < count; n -= 2) if (isPrime(n)) primes.push(n)
+	return primes
+}
+
+/**
+ * The hostile requests sent beside the wrong-password flood, all anonymous: /primes with the largest
+ * integers it takes, a JSON parameter nested one level past FSA_MAX_DEPTH, and a query string one
+ * parameter past FSA_MAX_PARAMS. All but the first must be refused with a 400.
+ */
+export function hostileRequests(limits: HostileLimits, hugePrimes: number[]): HostileRequest[] {
+	const deep = (depth: number) => '['.repeat(depth) + ']'.repeat(depth)
+	const tooDeep = limits.maxDepth + 1
+	const query = (pairs: [string, string | number][]) =>
+		pairs.map(([key, value]) => `${key}=${encodeURIComponent(String(value))}`).join('&')
+	return [
+		{ kind: 'huge-primes', path: `/primes?${query(hugePrimes.map((n) => ['li', n]))}`, status: 200 },
+		{ kind: 'deep-json', path: `/len?${query([['p', deep(tooDeep)]])}`, status: 400 },
+		{
+			kind: 'many-params',
+			path: `/primes?${query(Array.from({ length: limits.maxParams + 1 }, (_, i) => ['li', i]))}`,
+			status: 400
+		}
+	]
+}
+
+/** A wrk script sending `requests` in turn, each thread starting at a random place in the list. */
+export function rotatingScript(name: string, requests: RequestSpec[]): string {
+	if (requests.length === 0) throw new Error('a rotating wrk script needs at least one request')
+	const formatted = requests.map((spec) => {
+		const headers = Object.entries(spec.headers ?? {})
+			.map(([header, value]) => `[${lua(header)}] = ${lua(value)}`)
+			.join(', ')
+		const body = spec.body === undefined ? 'nil' : lua(spec.body)
+		return `wrk.format(${lua(spec.method ?? 'GET')}, ${lua(spec.path)}, { ${headers} }, ${body})`
+	})
+	const file = tempPath(`${name}.lua`)
+	writeFileSync(
+		file,
+		// formatted in init, once wrk has set the Host header
+		`local requests = {}
+local next = 0
+function init(args)
+${formatted.map((line) => `  requests[#requests + 1] = ${line}`).join('\n')}
+  next = math.random(0, #requests - 1)
+end
+function request()
+  next = next % #requests + 1
+  return requests[next]
+end
+`
+	)
+	return file
+}
+
 // ---- servers --------------------------------------------------------------------------
 
 /** A free loopback TCP port (released just before use). */

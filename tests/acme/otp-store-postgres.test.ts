@@ -1,4 +1,4 @@
 import { otpStoreSuite } from './otp-store-suite'
 import { postgresStore } from '../support/stores'
 
-otpStoreSuite(postgresStore())
+await otpStoreSuite(postgresStore())

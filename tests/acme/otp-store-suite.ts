@@ -2,37 +2,30 @@
  * Second factors in the database, on any store: enrolment, the replay guard and backup codes
  * used once even when two connections (two instances) race. Run on SQLite and PostgreSQL.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test as baseTest } from 'bun:test'
+import { afterAll, afterEach, beforeEach, describe, expect, test } from 'bun:test'
 import { AcmeData } from '../../src/acme/store'
 import { backupCodeHash, newBackupCode } from '../../src/acme/otp-store'
 import { useCode } from '../../src/acme/second-factor'
 import { totp } from '../../src/auth'
 import type { TestStore } from '../support/stores'
+import { needing } from '../support/real-servers'
 
-export function otpStoreSuite(store: TestStore): void {
-	let available = false
-	beforeAll(async () => {
-		available = await store.setUp()
-	}, 600_000)
+/** Start what `store` needs, then declare its tests: skipped, and titled so, where it cannot run. */
+export async function otpStoreSuite(store: TestStore): Promise<void> {
+	const available = await store.setUp()
 	afterAll(() => store.tearDown())
-	const test = (name: string, body: () => Promise<void>) =>
-		baseTest(name, async () => {
-			if (!available) return console.warn(`SKIPPED on ${store.kind}: ${name}`)
-			await body()
-		})
 
-	describe(`second factors on ${store.kind}`, () => {
+	describe.skipIf(!available)(needing(`second factors on ${store.kind}`, store.kind, available), () => {
 		let db: AcmeData
 		const SECRET = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ'
 		const codes = Array.from({ length: 10 }, newBackupCode)
 
 		beforeEach(async () => {
-			if (!available) return
 			db = await AcmeData.open(await store.fresh())
 			await db.addUser('susie', 'susie-pass', 'susie@acme.org', false)
 		})
 		afterEach(async () => {
-			if (available) await db.close()
+			await db.close()
 		})
 
 		test('enabling stores the secret and hashed backup codes, bumps the version; disabling clears them', async () => {

@@ -1,4 +1,4 @@
 import { otpStoreSuite } from './otp-store-suite'
 import { sqliteStore } from '../support/stores'
 
-otpStoreSuite(sqliteStore())
+await otpStoreSuite(sqliteStore())

@@ -1,4 +1,4 @@
 import { acmeStoreSuite } from './store-suite'
 import { postgresStore } from '../support/stores'
 
-acmeStoreSuite(postgresStore())
+await acmeStoreSuite(postgresStore())

@@ -2,10 +2,11 @@
  * AcmeData, on any store: the tutorial's test_acmedata, its FIXME "should also test errors",
  * concurrency, and persistence. Run on SQLite and PostgreSQL by the acme-store*.test.ts files.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test as baseTest } from 'bun:test'
+import { afterAll, afterEach, beforeEach, describe, expect, test } from 'bun:test'
 import { AcmeData } from '../../src/acme/store'
 import { ErrorResponse } from '../../src/auth'
 import type { TestStore } from '../support/stores'
+import { needing } from '../support/real-servers'
 
 /** The ErrorResponse status `action` throws or rejects with, failing when it fails otherwise or not at all. */
 async function statusOf(action: () => unknown): Promise<number> {
@@ -18,38 +19,19 @@ async function statusOf(action: () => unknown): Promise<number> {
 	throw new Error('expected an ErrorResponse, nothing was thrown')
 }
 
-export function acmeStoreSuite(store: TestStore): void {
-	let available = false
-	beforeAll(async () => {
-		available = await store.setUp()
-	}, 600_000) // time to install PostgreSQL where it is missing
+/** Start what `store` needs, then declare its tests: skipped, and titled so, where it cannot run. */
+export async function acmeStoreSuite(store: TestStore): Promise<void> {
+	const available = await store.setUp()
 	afterAll(() => store.tearDown())
-	/** A test that runs only where the store is available (skipped visibly otherwise). */
-	const test = Object.assign(
-		(name: string, body: () => Promise<void>) =>
-			baseTest(name, async () => {
-				if (!available) return console.warn(`SKIPPED on ${store.kind}: ${name}`)
-				await body()
-			}),
-		{
-			each:
-				<T extends unknown[]>(table: T[]) =>
-				(name: string, body: (...args: T) => Promise<void>) =>
-					baseTest.each(table)(name, (async (...args: T) => {
-						if (!available) return console.warn(`SKIPPED on ${store.kind}: ${name}`)
-						await body(...args)
-					}) as never)
-		}
-	)
 
-	describe(`AcmeData on ${store.kind}`, () => {
+	describe.skipIf(!available)(needing(`AcmeData on ${store.kind}`, store.kind, available), () => {
 		let db: AcmeData
 
 		beforeEach(async () => {
-			if (available) db = await AcmeData.open(await store.fresh())
+			db = await AcmeData.open(await store.fresh())
 		})
 		afterEach(async () => {
-			if (available) await db.close()
+			await db.close()
 		})
 
 		test('test_acmedata: users and stuff', async () => {
@@ -234,7 +216,7 @@ export function acmeStoreSuite(store: TestStore): void {
 		})
 	})
 
-	describe(`AcmeData on ${store.kind}, reopened`, () => {
+	describe.skipIf(!available)(needing(`AcmeData on ${store.kind}, reopened`, store.kind, available), () => {
 		test('data survives reopening the database', async () => {
 			const path = await store.persistent()
 			const first = await AcmeData.open(path)

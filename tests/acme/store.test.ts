@@ -10,7 +10,7 @@ import { AcmeData } from '../../src/acme/store'
 import { acmeStoreSuite } from './store-suite'
 import { sqliteStore } from '../support/stores'
 
-acmeStoreSuite(sqliteStore())
+await acmeStoreSuite(sqliteStore())
 
 describe('SQLite lookups', () => {
 	test('stuff rows imply their owner: the user is looked up only when there are none', async () => {

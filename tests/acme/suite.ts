@@ -280,7 +280,8 @@ export function acmeSuite(store: TestStore): void {
 	})
 
 	section('JSON Parameters', TOKEN, (app) => {
-		// the tutorial's `curl -si -d ... /len` lines lack -X GET (curl would POST, a 405): they mean GET
+		// the tutorial's six `curl -si -d ... /len` lines lack -X GET: curl sends a POST, which FlaskSimpleAuth
+		// answers with a 405 as Acme does (last step); the lengths they show are those of a GET
 		test('curl lines', () =>
 			run(app(), [
 				['GET', '/len', { form: { p: '{"hi":"w!"}' } }, 200, { len: 1 }],

@@ -5,17 +5,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import { Elysia } from 'elysia'
 import { SimpleAuth, parseSettings, setClientAddress, simpleAuth } from '../../src/auth'
-import { startRedis, type Service } from '../../scripts/services'
-import { requireServer } from '../support/real-servers'
+import { startRedis } from '../../scripts/services'
+import { needing, requireServer } from '../support/real-servers'
 import { FAST_PASSWORDS, buildRequest, fastHash } from '../support/helpers'
 
-let redis: Service | undefined
+// installed where missing (as root; top-level await has no time limit)
+const redis = requireServer('redis-server', await startRedis())
 let hash = ''
 
 beforeAll(async () => {
-	redis = requireServer('redis-server', await startRedis())
 	hash = await fastHash('right')
-}, 600_000) // time to install redis-server where it is missing
+})
 
 afterAll(async () => {
 	await redis?.stop()
@@ -48,11 +48,9 @@ function instance(prefix: string, lookups: string[], extra: Record<string, unkno
 	return { auth, send }
 }
 
+/** A test that needs the server: reported as skipped, saying why, where it is missing. */
 const when = (name: string, test: () => Promise<void>) =>
-	it(name, async () => {
-		if (!redis) return console.warn(`SKIPPED: ${name}`)
-		await test()
-	})
+	it.skipIf(!redis)(needing(name, 'redis-server', redis), test)
 
 describe('FSA_CACHE = "redis"', () => {
 	it('requires the server url in FSA_CACHE_OPTS', () => {

@@ -1,13 +1,13 @@
 /**
  * The docs page of the compiled binary in headless Chromium: it renders the route list
  * without a single request to another origin (its scripts and styles are in the binary).
- * Needs Debian's chromium, installed when missing; skipped, with a warning, where it cannot be.
+ * Needs Debian's chromium, installed when missing; skipped (failed on CI) where it cannot be.
  * ACME_BINARY names a binary to test instead of building one.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { existsSync } from 'node:fs'
 import { chromium, type Browser } from 'playwright-core'
-import { ensurePackage } from '../../scripts/services'
+import { needing, requireProgram } from '../support/real-servers'
 import { Binary } from '../support/binary'
 
 const CHROMIUM = '/usr/bin/chromium'
@@ -35,14 +35,13 @@ const ROUTES = [
 ]
 
 // installed from Debian's packages where missing (as root; top-level await has no time limit)
-const available = await ensurePackage('chromium', () => existsSync(CHROMIUM))
-if (!available) console.warn(`SKIPPED docs page test: ${CHROMIUM} is missing and cannot be installed`)
+const available = await requireProgram('chromium', () => (existsSync(CHROMIUM) ? CHROMIUM : null))
 
 let binary: Binary | undefined
 let browser: Browser | undefined
 let base: string
 
-describe.skipIf(!available)('the docs page in headless Chromium', () => {
+describe.skipIf(!available)(needing('the docs page in headless Chromium', 'chromium', available), () => {
 	beforeAll(async () => {
 		// the binary ACME_BINARY names, or one built into a temporary directory
 		binary = new Binary('acme-docs-', process.env.ACME_BINARY || undefined)

@@ -7,24 +7,29 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { ensurePackage, startPostgres, startRedis, type Service } from '../../scripts/services'
+import { startPostgres, startRedis } from '../../scripts/services'
 import { Binary, http, toml, type Server } from '../support/binary'
-import { requireServer } from '../support/real-servers'
+import { needing, requireProgram, requireServer } from '../support/real-servers'
 import { totp } from '../../src/auth'
 
 const ADMIN = 'acme:Adm1n-Pass'
-let postgres: Service | undefined
-let redis: Service | undefined
+// installed where missing (as root; top-level await has no time limit)
+const [postgres, redis] = await Promise.all([startPostgres(), startRedis()])
+const ready =
+	requireServer('postgresql', postgres) !== undefined && requireServer('redis-server', redis) !== undefined
+const nginx = ready
+	? await requireProgram(
+			'nginx',
+			() => Bun.which('nginx') ?? (existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : null)
+		)
+	: undefined
 let binary: Binary
 let config: string
 let a: Server
 let b: Server
-let ready = false
 
 beforeAll(async () => {
-	;[postgres, redis] = await Promise.all([startPostgres(), startRedis()])
-	if (!requireServer('postgresql', postgres) || !requireServer('redis-server', redis)) return
-	if (!postgres || !redis) return // (narrows the types)
+	if (!postgres || !redis) return
 	binary = new Binary('acme-multi-').build()
 	config = toml({
 		FSA_AUTH: ['token', 'basic', 'param', 'none'],
@@ -41,19 +46,16 @@ beforeAll(async () => {
 		binary.start({ config, db: postgres.url, pass: 'Adm1n-Pass' }),
 		binary.start({ config, db: postgres.url, pass: 'Adm1n-Pass' })
 	])
-	ready = true
-}, 600_000) // time to install the servers where they are missing
+})
 
 afterAll(async () => {
 	await binary?.cleanup()
 	await Promise.all([postgres?.stop(), redis?.stop()])
 })
 
+/** A test of both instances: reported as skipped, saying why, where a server is missing. */
 const shared = (name: string, body: () => Promise<void>) =>
-	test(name, async () => {
-		if (!ready) return console.warn(`SKIPPED: ${name}`)
-		await body()
-	})
+	test.skipIf(!ready)(needing(name, 'postgresql or redis-server', ready), body)
 
 /** Run a command of the binary on the shared database, `input` on stdin; its exit code. */
 async function cli(args: string[], input = ''): Promise<number | null> {
@@ -174,60 +176,59 @@ describe('two instances, one PostgreSQL, one Redis', () => {
 		}
 	)
 
-	shared('nginx with docs/nginx.conf spreads requests over both instances', async () => {
-		const nginxPath = () =>
-			Bun.which('nginx') ?? (existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : null)
-		if (!(await ensurePackage('nginx', () => nginxPath() !== null)))
-			return console.warn('SKIPPED: nginx is not installed and cannot be (apt-get install nginx)')
-		const nginx = nginxPath()!
-		const dir = mkdtempSync(join(tmpdir(), 'acme-nginx-'))
-		const port = a.port + 1000 > 65000 ? a.port - 1000 : a.port + 1000
-		const sample = await Bun.file(join(import.meta.dir, '..', '..', 'docs', 'nginx.conf')).text()
-		const conf = sample
-			.replace('127.0.0.1:5001', `127.0.0.1:${a.port}`)
-			.replace('127.0.0.1:5002', `127.0.0.1:${b.port}`)
-			.replace('127.0.0.1:8080', `127.0.0.1:${port}`)
-		writeFileSync(join(dir, 'nginx.conf'), conf)
-		const proxy = Bun.spawn(
-			[
-				nginx,
-				'-p',
-				dir,
-				'-c',
-				join(dir, 'nginx.conf'),
-				'-g',
-				`daemon off; pid ${dir}/nginx.pid; error_log stderr;`
-			],
-			{ stdout: 'ignore', stderr: 'pipe' }
-		)
-		try {
-			const base = `http://127.0.0.1:${port}`
-			for (let waited = 0; waited < 5000; waited += 50) {
-				const up = await fetch(`${base}/hello`)
-					.then((response) => response.ok)
-					.catch(() => false)
-				if (up) break
-				await Bun.sleep(50)
+	const nginxTitle = 'nginx with docs/nginx.conf spreads requests over both instances'
+	test.skipIf(!nginx)(
+		needing(nginxTitle, ready ? 'nginx' : 'postgresql or redis-server', nginx),
+		async () => {
+			const dir = mkdtempSync(join(tmpdir(), 'acme-nginx-'))
+			const port = a.port + 1000 > 65000 ? a.port - 1000 : a.port + 1000
+			const sample = await Bun.file(join(import.meta.dir, '..', '..', 'docs', 'nginx.conf')).text()
+			const conf = sample
+				.replace('127.0.0.1:5001', `127.0.0.1:${a.port}`)
+				.replace('127.0.0.1:5002', `127.0.0.1:${b.port}`)
+				.replace('127.0.0.1:8080', `127.0.0.1:${port}`)
+			writeFileSync(join(dir, 'nginx.conf'), conf)
+			const proxy = Bun.spawn(
+				[
+					nginx!,
+					'-p',
+					dir,
+					'-c',
+					join(dir, 'nginx.conf'),
+					'-g',
+					`daemon off; pid ${dir}/nginx.pid; error_log stderr;`
+				],
+				{ stdout: 'ignore', stderr: 'pipe' }
+			)
+			try {
+				const base = `http://127.0.0.1:${port}`
+				for (let waited = 0; waited < 5000; waited += 50) {
+					const up = await fetch(`${base}/hello`)
+						.then((response) => response.ok)
+						.catch(() => false)
+					if (up) break
+					await Bun.sleep(50)
+				}
+				const ids = new Set<string>()
+				for (let index = 0; index < 8; index++) {
+					const response = await http('GET', `${base}/hello-me`, { basic: 'calvin:Hobbes-2' })
+					expect(response.status).toBe(200)
+					ids.add(response.headers.get('x-request-id') ?? '')
+				}
+				// nginx's $request_id reached the instances and came back, one per request
+				expect(ids.size).toBe(8)
+				// an fsa token made in the second of the logout above would be that revoked token
+				await Bun.sleep(1100)
+				const { token } = (await http('GET', `${base}/token`, { basic: 'calvin:Hobbes-2' })).json
+				for (let index = 0; index < 4; index++)
+					expect((await http('GET', `${base}/hello-me`, { bearer: token })).status).toBe(200)
+			} finally {
+				proxy.kill()
+				await proxy.exited
+				rmSync(dir, { recursive: true, force: true })
 			}
-			const ids = new Set<string>()
-			for (let index = 0; index < 8; index++) {
-				const response = await http('GET', `${base}/hello-me`, { basic: 'calvin:Hobbes-2' })
-				expect(response.status).toBe(200)
-				ids.add(response.headers.get('x-request-id') ?? '')
-			}
-			// nginx's $request_id reached the instances and came back, one per request
-			expect(ids.size).toBe(8)
-			// an fsa token made in the second of the logout above would be that revoked token
-			await Bun.sleep(1100)
-			const { token } = (await http('GET', `${base}/token`, { basic: 'calvin:Hobbes-2' })).json
-			for (let index = 0; index < 4; index++)
-				expect((await http('GET', `${base}/hello-me`, { bearer: token })).status).toBe(200)
-		} finally {
-			proxy.kill()
-			await proxy.exited
-			rmSync(dir, { recursive: true, force: true })
 		}
-	})
+	)
 
 	shared('data survives restarting both instances', async () => {
 		const stopped = await Promise.all([a.stop(), b.stop()])
