@@ -32,18 +32,20 @@ import type {
  * is answered at once.
  */
 export function callHook<T>(name: string, serverError: number, call: () => MaybePromise<T>): MaybePromise<T> {
-	const fail = (error: unknown): never => {
-		if (error instanceof ErrorResponse) throw error
-		console.error(`${name} failed:`, error)
-		throw new ErrorResponse(`internal error in ${name}`, serverError)
-	}
 	let answer: MaybePromise<T>
 	try {
 		answer = call()
 	} catch (error) {
-		return fail(error)
+		return hookFailed(name, serverError, error)
 	}
-	return answer instanceof Promise ? answer.catch(fail) : answer
+	return answer instanceof Promise ? answer.catch((error) => hookFailed(name, serverError, error)) : answer
+}
+
+/** What a hook threw, as `callHook` answers it: an ErrorResponse as it is, anything else a logged 500. */
+export function hookFailed(name: string, serverError: number, error: unknown): never {
+	if (error instanceof ErrorResponse) throw error
+	console.error(`${name} failed:`, error)
+	throw new ErrorResponse(`internal error in ${name}`, serverError)
 }
 
 const NONE = Object.freeze([]) as readonly never[]

@@ -3,7 +3,7 @@
  * of the key of every cached fact about the user, and the stored password hash.
  */
 import { ErrorResponse } from './errors'
-import { callHook, type AppHooks } from './hooks'
+import { callHook, hookFailed, type AppHooks } from './hooks'
 import type { Cache } from './cache/cache'
 import type { MaybePromise } from './types'
 
@@ -32,10 +32,19 @@ export class UserFacts {
 	version(login: string): MaybePromise<unknown> {
 		const hook = this.hooks.userVersion
 		if (hook === undefined) return null
-		const answer = callHook('user_version', this.serverError, () => hook(login))
+		// called directly, not through callHook's closure: this is asked on every request
+		let answer: MaybePromise<string | number | null | undefined>
+		try {
+			answer = hook(login)
+		} catch (error) {
+			return hookFailed('user_version', this.serverError, error)
+		}
 		if (answer instanceof Promise) {
 			this.#versionsAtOnce = false
-			return answer.then((version) => version ?? null)
+			return answer.then(
+				(version) => version ?? null,
+				(error) => hookFailed('user_version', this.serverError, error)
+			)
 		}
 		return answer ?? null
 	}
@@ -45,15 +54,22 @@ export class UserFacts {
 	 * answer is then left to the checks that wait) or fails (they report it).
 	 */
 	versionAtOnce(login: string): unknown {
+		const hook = this.hooks.userVersion
+		if (hook === undefined) return null
 		if (!this.#versionsAtOnce) return undefined
+		let answer: MaybePromise<string | number | null | undefined>
 		try {
-			const version = this.version(login)
-			if (!(version instanceof Promise)) return version
-			version.catch(() => undefined)
+			answer = hook(login)
 		} catch {
 			// the checks that wait report it
+			return undefined
 		}
-		return undefined
+		if (answer instanceof Promise) {
+			this.#versionsAtOnce = false
+			answer.catch(() => undefined)
+			return undefined
+		}
+		return answer ?? null
 	}
 
 	/** The stored hash of a login; found hashes are cached, unknown users are not (they may be created). */
