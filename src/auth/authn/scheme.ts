@@ -40,6 +40,8 @@ export interface SchemeServices {
 	checkUserPassword(login: string, password: string, address?: string): MaybePromise<void>
 	/** Verify a token: at once when memory knows it. */
 	verifyToken(token: string, realm: string): MaybePromise<TokenIdentity>
+	/** Verify an API key: at once when the application's store answers at once. */
+	verifyApiKey(key: string): MaybePromise<Found>
 }
 
 /** A scheme of the chain. */

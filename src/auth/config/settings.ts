@@ -15,7 +15,7 @@ import { OTP_DEFAULTS, OTP_DIGESTS, type OtpOptions } from '../authn/otp'
 export { DIRECTIVES, type DirectiveName } from './directives'
 
 /** Authentication schemes built into the framework; applications may register more. */
-export const SCHEMES = ['none', 'basic', 'param', 'token', 'oauth', 'fake', 'httpd'] as const
+export const SCHEMES = ['none', 'basic', 'param', 'token', 'oauth', 'fake', 'httpd', 'apikey'] as const
 export type BuiltinScheme = (typeof SCHEMES)[number]
 /** A scheme name: built in, or registered by the application. */
 export type Scheme = BuiltinScheme | (string & {})
@@ -102,6 +102,8 @@ export interface Settings {
 	paramPass: string
 	fakeLogin: string
 	httpdHeader: string
+	/** apikey: the header holding the key, lower case. */
+	apikeyHeader: string
 	trustedProxies: string[]
 	token: TokenSettings
 	password: PasswordSettings
@@ -208,9 +210,11 @@ function checkHeaderValues(raw: RawConfig): void {
 		if (typeof value === 'string' && !HEADER_TEXT.test(value))
 			fail(name, 'must be text allowed in an HTTP header: no line breaks or control characters', value)
 	}
-	const { FSA_HTTPD_HEADER: httpd, FSA_TOKEN_NAME: tokenName } = raw
+	const { FSA_HTTPD_HEADER: httpd, FSA_APIKEY_HEADER: apikey, FSA_TOKEN_NAME: tokenName } = raw
 	if (typeof httpd === 'string' && !HTTP_TOKEN.test(httpd))
 		fail('FSA_HTTPD_HEADER', 'must be a valid HTTP header name', httpd)
+	if (typeof apikey === 'string' && !HTTP_TOKEN.test(apikey))
+		fail('FSA_APIKEY_HEADER', 'must be a valid HTTP header name', apikey)
 	if (raw.FSA_TOKEN_CARRIER !== 'param' && typeof tokenName === 'string' && !HTTP_TOKEN.test(tokenName))
 		fail('FSA_TOKEN_NAME', 'must be a valid HTTP header, scheme or cookie name', tokenName)
 	for (const [header, value] of Object.entries((raw.FSA_ADD_HEADERS ?? {}) as Record<string, string>)) {
@@ -435,6 +439,7 @@ export function parseSettings(raw: RawConfig, name = 'app', customSchemes: reado
 			password.scheme !== 'fsa:otp' && ((raw.FSA_PASSWORD_CACHE as boolean | undefined) ?? true),
 		fakeLogin: (raw.FSA_FAKE_LOGIN as string | undefined) ?? 'LOGIN',
 		httpdHeader: ((raw.FSA_HTTPD_HEADER as string | undefined) ?? 'X-Remote-User').toLowerCase(),
+		apikeyHeader: ((raw.FSA_APIKEY_HEADER as string | undefined) ?? 'X-API-Key').toLowerCase(),
 		trustedProxies,
 		authzGroups: (raw.FSA_AUTHZ_GROUPS ?? []) as string[],
 		authzScopes: (raw.FSA_AUTHZ_SCOPES ?? []) as string[],
