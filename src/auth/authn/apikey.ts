@@ -6,7 +6,6 @@
  * once on every instance; a store that answers at once (SQLite) keeps the scheme synchronous.
  * A key's rate (requests a minute) is counted in the cache's backend, shared through Redis.
  */
-import { timingSafeEqual } from 'node:crypto'
 import { ErrorResponse, withDetail } from '../errors'
 import { callHook, type AppHooks } from '../hooks'
 import { MemoryBackend, type Cache } from '../cache/cache'
@@ -14,6 +13,7 @@ import type { Settings } from '../config/settings'
 import type { UserFacts } from '../users'
 import type { ApiKeyRecord, MaybePromise } from '../types'
 import type { AuthnInput, Found, SchemeResult, SchemeServices } from './scheme'
+import { sameSecret } from '../tokens/secrets'
 
 const API_KEY = /^([a-z][a-z0-9]{0,31})_([0-9a-f]{16})_([0-9a-f]{64})$/
 const PREFIX = /^[a-z][a-z0-9]{0,31}$/
@@ -65,17 +65,6 @@ export function apiKeyPrefix(name: string): string {
 	return prefix === '' ? 'key' : prefix
 }
 
-/** Constant-time comparison of two hex hashes; different lengths never match. */
-function sameHash(presented: string, stored: string): boolean {
-	const a = Buffer.from(presented)
-	const b = Buffer.from(stored)
-	if (a.length !== b.length) {
-		timingSafeEqual(a, a)
-		return false
-	}
-	return timingSafeEqual(a, b)
-}
-
 export class ApiKeyValidation {
 	/** Hashes of the keys in use: a busy key is hashed once. */
 	readonly #hashes = new Map<string, string>()
@@ -104,7 +93,7 @@ export class ApiKeyValidation {
 
 	#accept(key: string, id: string, record: ApiKeyRecord | null | undefined): MaybePromise<Found> {
 		// an unknown id and a wrong secret read the same: nothing tells which ids exist
-		if (record === null || record === undefined || !sameHash(this.#hashOf(key), record.hash))
+		if (record === null || record === undefined || !sameSecret(this.#hashOf(key), String(record.hash)))
 			throw new ErrorResponse('invalid API key', 401)
 		if (record.revoked === true) throw new ErrorResponse('revoked API key', 401)
 		if (typeof record.expires === 'number' && record.expires <= Date.now() / 1000)
