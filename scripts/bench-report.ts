@@ -137,6 +137,7 @@ ${legend.join('\n')}
 /** The least req/s ratio to the open route each scenario should reach. */
 export const TARGETS: Record<string, number> = {
 	'fsa-token': 0.8,
+	apikey: 0.8,
 	jwt: 0.7,
 	basic: 0.5,
 	'stuff-get': 0.5,

@@ -75,7 +75,7 @@ const CONNECTIONS = 32
 /** Cold starts measured per build (scripts/startup.ts). */
 const STARTS = 15
 
-const CONFIG = `FSA_AUTH = ["token", "basic", "param", "none"]
+const CONFIG = `FSA_AUTH = ["token", "basic", "param", "apikey", "none"]
 FSA_PARAM_USER = "username"
 FSA_PARAM_PASS = "password"
 FSA_TOKEN_SECRET = "some-long-benchmark-secret-0123456789"
@@ -143,6 +143,11 @@ async function prepare(server: Server, withStuff: boolean): Promise<string> {
 		for (const [i, stuff] of STUFF.entries())
 			await post(server, '/stuff', userBasic.Authorization, { stuff, price: i + 1 })
 	return JSON.parse(await call(server.base, { path: '/token', headers: userBasic })).token
+}
+
+/** An API key of the benchmark user, made with its password (POST /key). */
+async function makeKey(server: Server): Promise<string> {
+	return JSON.parse(await post(server, '/key', userBasic.Authorization, {})).key
 }
 
 interface Row {
@@ -351,9 +356,11 @@ async function main() {
 	await scenario('bare-first', 'GET /hello bare Elysia, next to it', bare, hello)
 	const firstToBare = await firstServedToBare(main, bare)
 	const token = await prepare(main, true)
+	const key = await makeKey(main)
 	// the reference of the side-by-side ratios: a server like the main one, warmed up alike
 	const twin = await startAcme('twin', CONFIG)
 	const twinToken = await prepare(twin, true)
+	const twinKey = await makeKey(twin)
 	const jwt = await startAcme('jwt', JWT_CONFIG)
 	const jwtToken = await prepare(jwt, false)
 	const node = await startAcme('node', CONFIG, ['--transport', 'node'])
@@ -364,9 +371,10 @@ async function main() {
 		headers: { ...bearer(token), ...JSON_TYPE },
 		body: '{"price": 1.5}'
 	})
-	const mainRoutes = (server: Server, token: string): Compared[] => [
+	const mainRoutes = (server: Server, token: string, key: string): Compared[] => [
 		{ name: 'open', label: 'GET /hello (open)', server, spec: hello },
 		{ name: 'fsa-token', label: 'GET /hello-me fsa token', server, spec: helloMe(bearer(token)) },
+		{ name: 'apikey', label: 'GET /hello-me API key', server, spec: helloMe({ 'X-API-Key': key }) },
 		{ name: 'basic', label: 'GET /hello-me basic (repeated)', server, spec: helloMe(userBasic) },
 		{ name: 'param', label: 'GET /hello-me param', server, spec: { path: `/hello-me?${query}` } },
 		{
@@ -377,11 +385,12 @@ async function main() {
 		},
 		{ name: 'stuff-patch', label: 'PATCH /stuff/:sid token', server, spec: patch(token) }
 	]
-	const [open, fsaToken, basicRoute, param, stuffGet, stuffPatch] = mainRoutes(main, token)
+	const [open, fsaToken, apiKey, basicRoute, param, stuffGet, stuffPatch] = mainRoutes(main, token, key)
 	await measureRounds(
 		[
 			open,
 			fsaToken,
+			apiKey,
 			{ name: 'jwt', label: 'GET /hello-me JWT', server: jwt, spec: helloMe(bearer(jwtToken)) },
 			basicRoute,
 			param,
@@ -391,7 +400,7 @@ async function main() {
 			{ name: 'bare', label: 'GET /hello bare Elysia', server: bare, spec: hello },
 			...WORK.map(({ name, label }, index) => ({ name, label, server: bareWork[index], spec: hello }))
 		],
-		mainRoutes(twin, twinToken)
+		mainRoutes(twin, twinToken, twinKey)
 	)
 	const afterLoad = memoryOf(main.child.pid)
 	await Promise.all([

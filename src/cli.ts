@@ -1,6 +1,6 @@
 /**
- * The command line of the Acme executable: `serve` (the default), user management, tokens and
- * configuration checks. Exit codes: 0 success, 1 failure, 2 bad usage; failures print one line.
+ * The command line of the Acme executable: `serve` (the default), user management, tokens, API
+ * keys and configuration checks. Exit codes: 0 success, 1 failure, 2 bad usage; failures print one line.
  */
 import { parseArgs } from 'node:util'
 import {
@@ -8,6 +8,7 @@ import {
 	ErrorResponse,
 	SimpleAuth,
 	formatRouteTable,
+	isApiKeyId,
 	loadConfigFile,
 	routeTable,
 	type RawConfig
@@ -17,6 +18,7 @@ import { ListenError, serve } from './serve'
 import { StoreError } from './acme/connect'
 import type { AcmeData } from './acme/store'
 import { enrol } from './acme/second-factor'
+import { issueKey } from './acme/api-keys'
 import { version } from '../package.json'
 
 const COMMON = `  --config FILE       TOML configuration of FSA_* directives (env ACME_CONFIG)
@@ -35,6 +37,9 @@ commands:
   user admin LOGIN on|off            grant or revoke the admin group
   user otp LOGIN [--off]             turn a second factor on (URI, QR code, backup codes) or off
   token create LOGIN [--delay MIN]   print a token for a user
+  key create LOGIN [--scope NAME]... [--days N] [--rate N]   print a new API key
+  key list [LOGIN]                   list API keys (never the keys)
+  key revoke ID                      revoke an API key
   config check [FILE]                check a configuration file
   routes [--json]                    print every route with its authz, authn, realm and parameters
 
@@ -81,6 +86,16 @@ Prints a token for LOGIN, accepted by a service running with the same configurat
 options:
   --delay MINUTES     lifetime (default FSA_TOKEN_DELAY)
 ${COMMON}`,
+	key: `usage: acme key create LOGIN [--scope NAME]... [--days N] [--rate N] | list [LOGIN] | revoke ID
+
+Manages API keys. key create prints the key alone on the first line: it is shown once, and
+stored only as a hash. key list prints id, login, scopes, creation, expiry and last use.
+
+options:
+  --scope NAME        a group the key holds, among its user's (admin); repeat for more
+  --days N            days until the key expires (default: never)
+  --rate N            most requests a minute (default: no limit)
+${COMMON}`,
 	config: `usage: acme config check [FILE]
 
 Checks a configuration file (FILE, --config or ACME_CONFIG) and names the bad directive.
@@ -114,7 +129,7 @@ const usage = (message: string, command = 'main'): never => {
 	throw new CliError(`${message}\n${HELP[command]}`, 2)
 }
 
-type Values = Record<string, string | boolean | undefined>
+type Values = Record<string, string | string[] | boolean | undefined>
 
 const OPTIONS = {
 	port: { type: 'string' },
@@ -126,6 +141,9 @@ const OPTIONS = {
 	admin: { type: 'boolean' },
 	off: { type: 'boolean' },
 	delay: { type: 'string' },
+	scope: { type: 'string', multiple: true },
+	days: { type: 'string' },
+	rate: { type: 'string' },
 	json: { type: 'boolean' },
 	help: { type: 'boolean', short: 'h' },
 	version: { type: 'boolean', short: 'v' }
@@ -138,6 +156,7 @@ const COMMAND_OPTIONS: Record<string, readonly OptionName[]> = {
 	serve: ['port', 'host', 'transport'],
 	user: ['email', 'admin', 'off'],
 	token: ['delay'],
+	key: ['scope', 'days', 'rate'],
 	config: [],
 	routes: ['json']
 }
@@ -187,7 +206,10 @@ function parse(argv: string[]): { command: string; named: boolean; values: Value
 			const value = token.value
 			if (value === undefined || value === '' || (!token.inlineValue && OPTION_WORDS.has(value)))
 				usage(`${token.rawName} needs a value`, command)
-			values[name] = value
+			values[name] =
+				'multiple' in OPTIONS[name]
+					? [...((values[name] as string[] | undefined) ?? []), value!]
+					: value
 		}
 	}
 	return { command, named: first !== undefined, values, positionals: positionals.slice(1) }
@@ -321,6 +343,67 @@ async function tokenCommand(values: Values, [action, ...args]: string[]): Promis
 	})
 }
 
+const KEY_ARGS: Record<string, { required: string[]; optional?: string }> = {
+	create: { required: ['LOGIN'] },
+	list: { required: [], optional: 'LOGIN' },
+	revoke: { required: ['ID'] }
+}
+
+/** A whole number option of `key create`, or undefined when absent. */
+function countOption(values: Values, name: 'days' | 'rate', what: string): number | undefined {
+	const text = values[name] as string | undefined
+	if (text === undefined) return undefined
+	if (!/^[1-9]\d{0,6}$/.test(text))
+		usage(`--${name} must be a whole number of ${what} (got "${text}")`, 'key')
+	return Number(text)
+}
+
+const isoTime = (seconds: number | null) =>
+	seconds === null ? '-' : new Date(seconds * 1000).toISOString().replace(/\.000Z$/, 'Z')
+
+async function keyCommand(values: Values, [action, ...args]: string[]): Promise<void> {
+	if (action === undefined || !(action in KEY_ARGS))
+		usage(action === undefined ? 'key needs a command' : `unknown key command: ${action}`, 'key')
+	const { required, optional } = KEY_ARGS[action]
+	if (args.length < required.length) usage(`key ${action} needs ${required[args.length]}`, 'key')
+	if (args.length > required.length + (optional ? 1 : 0))
+		usage(`unexpected argument: ${args[required.length + (optional ? 1 : 0)]}`, 'key')
+	if (action !== 'create' && (values.scope || values.days || values.rate))
+		usage('--scope, --days and --rate are options of key create only', 'key')
+	const days = countOption(values, 'days', 'days')
+	const rate = countOption(values, 'rate', 'requests a minute')
+	const [first] = args
+	if (action === 'revoke' && !isApiKeyId(first)) throw new CliError(`no such API key: ${first}`, 1)
+	await withAcme(values, async ({ auth, store }) => {
+		switch (action) {
+			case 'create': {
+				const scopes = (values.scope as string[] | undefined) ?? []
+				const { id, key } = await issueKey(auth, store, first, { scopes, days, rate })
+				console.log(key)
+				return console.log(`key created: ${id} for ${first}; it is shown only once`)
+			}
+			case 'list':
+				if (first !== undefined && !(await store.userExists(first)))
+					throw new CliError(`no such user: ${first}`, 1)
+				for (const row of await store.keys.list(first))
+					console.log(
+						[
+							row.id,
+							row.login,
+							row.scopes.join(',') || '-',
+							isoTime(row.created),
+							isoTime(row.expires),
+							isoTime(row.last_used)
+						].join('\t')
+					)
+				return
+			case 'revoke':
+				if (!(await store.keys.revoke(first))) throw new CliError(`no such API key: ${first}`, 1)
+				return console.log(`key revoked: ${first}`)
+		}
+	})
+}
+
 async function configCommand(values: Values, [action, ...args]: string[]): Promise<void> {
 	if (action !== 'check')
 		usage(action === undefined ? 'config needs a command' : `unknown config command: ${action}`, 'config')
@@ -370,6 +453,7 @@ const COMMANDS: Record<string, (values: Values, positionals: string[]) => Promis
 	serve: serveCommand,
 	user: userCommand,
 	token: tokenCommand,
+	key: keyCommand,
 	config: configCommand,
 	routes: routesCommand
 }

@@ -12,6 +12,8 @@ export function registerHooks(auth: SimpleAuth, store: AcmeData): SimpleAuth {
 		.userVersion((login) => store.userVersion(login))
 		.secondFactor(passwordAloneRefused(store))
 		.groupCheck('admin', (login) => store.userIsAdmin(login))
+		.apiKey((id) => store.keys.record(id))
+		.apiKeyUsed((id, at) => store.keys.used(id, at))
 		.objectPerms(
 			'stuff',
 			async function stuffPermission(login: string, stuff: string, role: string | null) {

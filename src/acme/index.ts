@@ -9,7 +9,7 @@ import { createRoutes } from './routes'
 
 /** The configuration used when no file is given: the tutorial's acme.conf with tokens. */
 export const DEFAULT_CONFIG: RawConfig = {
-	FSA_AUTH: ['token', 'basic', 'param', 'none'],
+	FSA_AUTH: ['token', 'basic', 'param', 'apikey', 'none'],
 	FSA_MODE: 'debug1',
 	FSA_ADD_HEADERS: { Application: 'Acme' },
 	FSA_REALM: 'acme',

@@ -17,6 +17,7 @@ import { DOCS_ASSETS, DOCS_PATH, SPEC_PATH, docsPage } from './docs'
 import { isPrime } from './primes'
 import { loginAnswer } from './second-factor'
 import { secondFactorRoutes } from './otp-routes'
+import { keyRoutes } from './key-routes'
 import { version } from '../../package.json'
 
 const Someone = t.Object({ name: t.String(), born: t.String({ format: 'date' }) })
@@ -236,6 +237,7 @@ export function createRoutes(
 		)
 		.use(tokenRoutes)
 		.use(secondFactorRoutes(auth, store))
+		.use(keyRoutes(auth, store))
 		.post(
 			'/user',
 			async ({ args, set }) => {

@@ -6,6 +6,7 @@ import { err } from '../auth'
 import type { SqlDriver } from './sql'
 import { openDriver, type OpenOptions } from './connect'
 import { OtpData, SECOND_FACTOR_MIGRATION } from './otp-store'
+import { API_KEY_MIGRATION, ApiKeyData } from './key-store'
 
 export const LOGIN_PATTERN = /^[a-z][a-z0-9]+$/
 
@@ -42,7 +43,8 @@ const MIGRATIONS: Record<SqlDriver['dialect'], readonly string[]> = {
 		// caches or tokens; it starts above what the per-user counters used before could reach
 		`CREATE TABLE user_versions (last INTEGER NOT NULL) STRICT;
 		INSERT INTO user_versions SELECT MAX(${VERSION_FLOOR}, COALESCE(MAX(version), 0)) FROM users;`,
-		SECOND_FACTOR_MIGRATION
+		SECOND_FACTOR_MIGRATION,
+		API_KEY_MIGRATION.sqlite
 	],
 	postgres: [
 		`CREATE TABLE users (
@@ -61,7 +63,8 @@ const MIGRATIONS: Record<SqlDriver['dialect'], readonly string[]> = {
 		`ALTER TABLE users ADD COLUMN version INTEGER NOT NULL DEFAULT 1;`,
 		`CREATE SEQUENCE user_versions AS INTEGER;
 		SELECT setval('user_versions', GREATEST(${VERSION_FLOOR}, (SELECT COALESCE(MAX(version), 0) FROM users)));`,
-		SECOND_FACTOR_MIGRATION
+		SECOND_FACTOR_MIGRATION,
+		API_KEY_MIGRATION.postgres
 	]
 }
 
@@ -88,9 +91,12 @@ function stuffOf(login: string, exists: boolean, rows: StuffRow[]): [string, num
 export class AcmeData {
 	/** Second factors: secrets, the replay guard and backup codes. */
 	readonly otp: OtpData
+	/** API keys: hashes, scopes, limits and last use. */
+	readonly keys: ApiKeyData
 
 	private constructor(readonly driver: SqlDriver) {
 		this.otp = new OtpData(driver, () => this.#nextVersion())
+		this.keys = new ApiKeyData(driver)
 	}
 
 	/**
@@ -285,7 +291,7 @@ export class AcmeData {
 		return this.#updateUser(login, 'is_admin = $admin', { admin: admin ? 1 : 0 })
 	}
 
-	/** Delete a user and, through the foreign key, their stuff. */
+	/** Delete a user and, through the foreign keys, their stuff and API keys. */
 	async deleteUser(login: string): Promise<void> {
 		const changes = await this.driver.run('DELETE FROM users WHERE login = $login', { login })
 		if (changes === 0) err(`no such user: ${login}`, 404)

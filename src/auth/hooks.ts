@@ -9,6 +9,8 @@ import { ConfigError, ErrorResponse } from './errors'
 import type { CastFunction, SpecialFunction } from './params/args'
 import type {
 	AfterRequest,
+	ApiKeyLookup,
+	ApiKeyUsed,
 	AuthenticationScheme,
 	BeforeExec,
 	BeforeRequest,
@@ -62,6 +64,10 @@ export class AppHooks {
 	/** Who needs more than a password: a password scheme refuses them alone. */
 	secondFactor: SecondFactor | undefined
 	pathCheck: PathCheck | undefined
+	/** The stored record of an API key, by id (the apikey scheme). */
+	apiKey: ApiKeyLookup | undefined
+	/** Where the last use of each key is recorded, at most once a minute per key. */
+	apiKeyUsed: ApiKeyUsed | undefined
 	readonly groupChecks = new Map<string, GroupCheck>()
 	readonly domainChecks = new Map<string, ObjectPermission>()
 	readonly casts = new Map<string, CastFunction>()

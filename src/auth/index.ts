@@ -22,6 +22,9 @@ export {
 	type HeaderValue,
 	type PathCheck,
 	type UserVersion,
+	type ApiKeyRecord,
+	type ApiKeyLookup,
+	type ApiKeyUsed,
 	type RequestRecord,
 	type RequestLog
 } from './simple-auth'
@@ -57,6 +60,7 @@ export { pathOf } from './http/paths'
 export { simplifyRealm } from './tokens/tokens'
 export { setClientAddress, isLoopback } from './http/client'
 export { randomSecret } from './tokens/secrets'
+export { hashApiKey, isApiKeyId, type NewApiKey } from './authn/apikey'
 export {
 	OTP_DEFAULTS,
 	matchOtp,

@@ -19,7 +19,7 @@ import type { JwksOptions } from './tokens/jwks'
 import { AuthorizationChecks } from './authz/checks'
 import type { Permission } from './authz/rules'
 import { authenticate, type Authenticated } from './authn/chain'
-import type { AuthnInput, SchemeResult, SchemeServices } from './authn/scheme'
+import type { AuthnInput, Found, SchemeResult, SchemeServices } from './authn/scheme'
 import { basicScheme } from './authn/basic'
 import { paramScheme } from './authn/param'
 import { tokenScheme } from './authn/token'
@@ -27,9 +27,12 @@ import { oauthScheme } from './authn/oauth'
 import { fakeScheme } from './authn/fake'
 import { httpdScheme } from './authn/httpd'
 import { customScheme } from './authn/custom'
+import { ApiKeyValidation, apiKeyPrefix, apiKeyScheme, newApiKey, type NewApiKey } from './authn/apikey'
 import type { CastFunction, SpecialFunction } from './params/args'
 import type {
 	AfterRequest,
+	ApiKeyLookup,
+	ApiKeyUsed,
 	AuthenticationScheme,
 	BeforeExec,
 	BeforeRequest,
@@ -115,6 +118,9 @@ export class SimpleAuth<Custom extends string = never> implements SchemeServices
 	readonly #uncache: Uncache
 	/** FSA_TOKEN_ISSUERS: identity providers whose JWTs the oauth scheme accepts. */
 	readonly issuerTokens: IssuerTokens | undefined
+	readonly #apiKeys: ApiKeyValidation
+	/** The first part of the keys this instance makes, from the application name. */
+	readonly #apiKeyPrefix: string
 	#served: object | undefined
 
 	constructor(options: SimpleAuthOptions<Custom>) {
@@ -137,6 +143,8 @@ export class SimpleAuth<Custom extends string = never> implements SchemeServices
 		this.#tokenValidation = new TokenValidation(settings, this.tokens, this.#users, this.cache)
 		this.#authorization = new AuthorizationChecks(settings, this.hooks, this.#users, this.cache)
 		this.#uncache = new Uncache(this.cache, this.#tokenValidation, settings.realm)
+		this.#apiKeys = new ApiKeyValidation(settings, this.hooks, this.#users, this.cache)
+		this.#apiKeyPrefix = apiKeyPrefix(options.name ?? 'app')
 		if (settings.issuers.length > 0)
 			this.issuerTokens = new IssuerTokens(
 				settings.issuers,
@@ -258,6 +266,36 @@ export class SimpleAuth<Custom extends string = never> implements SchemeServices
 	secondFactor(hook: SecondFactor): this {
 		this.hooks.secondFactor = hook
 		return this
+	}
+
+	/**
+	 * Register the lookup of API keys by id, required by the apikey scheme: the stored record
+	 * (user, hash, scopes, expiry, rate, revoked) or null. Asked on every request made with a
+	 * key, so that revocation is seen at once: answer at once (SQLite) to keep the scheme fast.
+	 * @example auth.apiKey((id) => db.apiKey(id))
+	 */
+	apiKey(hook: ApiKeyLookup): this {
+		this.hooks.apiKey = hook
+		return this
+	}
+
+	/** Register where the last use of each key goes: told at most once a minute per key. */
+	apiKeyUsed(hook: ApiKeyUsed): this {
+		this.hooks.apiKeyUsed = hook
+		return this
+	}
+
+	/**
+	 * Make a new API key `PREFIX_ID_SECRET` (PREFIX from the application name): store `id` and
+	 * `hash`, show `key` once; it cannot be recovered from the hash.
+	 */
+	createApiKey(prefix = this.#apiKeyPrefix): NewApiKey {
+		return newApiKey(prefix)
+	}
+
+	/** Verify an API key (401 with the reason, 429 past its rate); at once when the store answers at once. */
+	verifyApiKey(key: string): MaybePromise<Found> {
+		return this.#apiKeys.verify(key)
 	}
 
 	/** Register a password strength hook, checked by `hashPassword` (`password_quality`). */
@@ -442,6 +480,8 @@ export class SimpleAuth<Custom extends string = never> implements SchemeServices
 				return fakeScheme(this, input)
 			case 'httpd':
 				return httpdScheme(this, input)
+			case 'apikey':
+				return apiKeyScheme(this, input)
 			default:
 				return customScheme(scheme, this.hooks.schemes[scheme], input, this.settings.serverError)
 		}

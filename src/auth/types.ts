@@ -35,6 +35,25 @@ export type PasswordCheck = (login: string, password: string) => MaybePromise<bo
  * is a 401): true on every route but the one that starts a two-stage login.
  */
 export type SecondFactor = (login: string, input: AuthnInput) => MaybePromise<boolean>
+/** An API key as the application stores it: never the key itself, only its hash. */
+export interface ApiKeyRecord {
+	/** The user the key authenticates as. */
+	user: string
+	/** `hashApiKey(key)`: the SHA-256 of the key, hex. */
+	hash: string
+	/** The only groups a request made with the key may use, among its user's. @default [] */
+	scopes?: readonly string[]
+	/** When the key stops working, in seconds since the epoch; null or absent: never. */
+	expires?: number | null
+	/** Most requests a minute; null, absent or 0: no limit. */
+	rate?: number | null
+	/** A revoked key is refused at once. */
+	revoked?: boolean
+}
+/** The stored record of an API key by its id, or null when there is none. */
+export type ApiKeyLookup = (id: string) => MaybePromise<ApiKeyRecord | null | undefined>
+/** Told when a key was last used: at most once a minute per key and instance. */
+export type ApiKeyUsed = (id: string, at: Date) => MaybePromise<void>
 /**
  * A custom authentication scheme: the login, or null when the request carries no
  * credentials of its kind; throw `ErrorResponse` (401) for bad ones.

@@ -120,8 +120,8 @@ describe('redocly lint, recommended rules', () => {
 				for (const [status, response] of Object.entries(responses))
 					if (status !== '204') expect(response.content, `${where} ${status}`).toBeDefined()
 			}
-		// one id each: the tutorial's 13 operations and the second factor's 4
-		expect([operations, ids.size]).toEqual([17, 17])
+		// one id each: the tutorial's 13 operations, the second factor's 4 and the API keys' 3
+		expect([operations, ids.size]).toEqual([20, 20])
 		expect(doc.paths['/stuff'].get.responses).toMatchObject({
 			200: {
 				content: {

@@ -44,6 +44,9 @@ const ROUTES = [
 	'post /user/otp',
 	'delete /user/otp',
 	'delete /user/{login}/otp',
+	'post /key',
+	'get /key',
+	'delete /key/{id}',
 	'get /days',
 	'get /primes',
 	'get /len'
@@ -77,12 +80,20 @@ describe('GET /openapi/json', () => {
 		expect(paths['/hello-me'].get.security).toEqual([
 			{ bearerAuth: [] },
 			{ basicAuth: [] },
-			{ paramAuth: [] }
+			{ paramAuth: [] },
+			{ apikeyAuth: [] }
 		])
 		expect(paths['/hello-me'].get['x-authz']).toBe('AUTH')
 		expect(paths['/user'].post['x-authz']).toBe('admin')
 		// a route's own authn: POST /token takes the param scheme only
 		expect(paths['/token'].post.security).toEqual([{ paramAuth: [] }])
+		// a key is made with a password or a token, never with another key
+		expect(paths['/key'].post.security).toEqual([
+			{ bearerAuth: [] },
+			{ basicAuth: [] },
+			{ paramAuth: [] }
+		])
+		expect(paths['/key'].get.security).toContainEqual({ apikeyAuth: [] })
 	})
 
 	test('path parameters, body parameters and the object permission rule', async () => {
@@ -113,7 +124,7 @@ describe('GET /openapi/json', () => {
 		expect(paths['/hello'].get.parameters).toBeUndefined()
 	})
 
-	test('the security schemes are the enabled ones: basic, bearer and param by default', async () => {
+	test('the security schemes are the enabled ones: basic, bearer, param and apikey by default', async () => {
 		const { components } = await documentOf()
 		expect(components.securitySchemes).toEqual({
 			basicAuth: { type: 'http', scheme: 'basic' },
@@ -123,7 +134,8 @@ describe('GET /openapi/json', () => {
 				in: 'query',
 				name: 'username',
 				description: expect.stringContaining('"password"')
-			}
+			},
+			apikeyAuth: { type: 'apiKey', in: 'header', name: 'x-api-key', description: expect.any(String) }
 		})
 	})
 

@@ -93,7 +93,8 @@ describe('SQLite user versions, migrated', () => {
 			await old.addUser('susie', 'hash', 'susie@acme.org', false)
 			const { db } = old.driver as unknown as { db: import('bun:sqlite').Database }
 			db.run('DROP TABLE user_versions')
-			// and before the second factor's columns
+			// and before the API keys and the second factor's columns
+			db.run('DROP TABLE api_keys')
 			for (const column of ['otp_secret', 'otp_step', 'otp_backup'])
 				db.run(`ALTER TABLE users DROP COLUMN ${column}`)
 			db.run("UPDATE users SET version = 2000000 WHERE login = 'susie'")

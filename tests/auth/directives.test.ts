@@ -85,6 +85,7 @@ describe('the directive table', () => {
 			FSA_FAKE_LOGIN: settings.fakeLogin,
 			// header names are compared without case
 			FSA_HTTPD_HEADER: settings.httpdHeader,
+			FSA_APIKEY_HEADER: settings.apikeyHeader,
 			FSA_TRUSTED_PROXIES: settings.trustedProxies,
 			FSA_TOKEN_TYPE: settings.token.type,
 			FSA_TOKEN_CARRIER: settings.token.carrier,
@@ -123,8 +124,10 @@ describe('the directive table', () => {
 		for (const [name, directive] of Object.entries(DIRECTIVES) as [DirectiveName, Directive][]) {
 			if (directive.default === undefined) continue
 			expect(name in used, `${name} has a default: check it here`).toBe(true)
-			const expected =
-				name === 'FSA_HTTPD_HEADER' ? String(directive.default).toLowerCase() : directive.default
+			// header names are kept in lower case: they are compared without case
+			const expected = name.endsWith('_HEADER')
+				? String(directive.default).toLowerCase()
+				: directive.default
 			expect(used[name], name).toEqual(expected)
 		}
 	})

@@ -109,4 +109,18 @@ describe('FSA_CACHE = "redis"', () => {
 		await b.auth.revokeUser('calvin')
 		expect((await a.send({ bearer: other })).status).toBe(401)
 	})
+
+	when('counts the requests of a rate-limited API key across instances', async () => {
+		const a = instance('apikey:', [], { FSA_AUTH: ['apikey'] })
+		const b = instance('apikey:', [], { FSA_AUTH: ['apikey'] })
+		const { id, key, hash } = a.auth.createApiKey()
+		for (const { auth } of [a, b])
+			auth.apiKey((asked) => (asked === id ? { user: 'calvin', hash, rate: 3 } : null))
+		const headers = { 'X-API-Key': key }
+		for (const send of [a.send, b.send, a.send])
+			expect(await send({ headers })).toEqual({ status: 200, text: 'calvin' })
+		const refused = await b.send({ headers })
+		expect(refused.status).toBe(429)
+		expect(refused.text).toContain('rate limit')
+	})
 })

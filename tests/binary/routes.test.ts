@@ -52,23 +52,23 @@ describe('acme routes', () => {
 			'GET',
 			'/hello',
 			'OPEN',
-			'token,basic,param,none',
+			'token,basic,param,apikey,none',
 			'acme',
 			'-'
 		])
 		expect(row(rows, 'GET', '/health')).toEqual(['GET', '/health', 'OPEN', 'none', 'acme', '-'])
-		expect(row(rows, 'GET', '/hello-me')?.slice(2, 4)).toEqual(['AUTH', 'token,basic,param,none'])
+		expect(row(rows, 'GET', '/hello-me')?.slice(2, 4)).toEqual(['AUTH', 'token,basic,param,apikey,none'])
 		expect(row(rows, 'PATCH', '/stuff/:sid')).toEqual([
 			'PATCH',
 			'/stuff/:sid',
 			'["stuff","sid","owner"]',
-			'token,basic,param,none',
+			'token,basic,param,apikey,none',
 			'acme',
 			'sid: string (path), price: number'
 		])
 		expect(row(rows, 'POST', '/user')?.slice(2)).toEqual([
 			'admin',
-			'token,basic,param,none',
+			'token,basic,param,apikey,none',
 			'acme',
 			'login: string, password: string, email: string'
 		])
@@ -77,6 +77,8 @@ describe('acme routes', () => {
 		expect(row(rows, 'GET', '/days')?.[5]).toBe('who: { name: string, born: string(date) }')
 		expect(row(rows, 'GET', '/len')?.[5]).toBe('p: json')
 		expect(row(rows, 'DELETE', '/token')?.[5]).toBe('presented: string (special: token)')
+		// a key is made with a password or a token, never with another key
+		expect(row(rows, 'POST', '/key')?.slice(2, 4)).toEqual(['AUTH', 'token,basic,param'])
 	})
 
 	test('--json gives the same routes, in the same order, as typed rows', async () => {
@@ -89,7 +91,7 @@ describe('acme routes', () => {
 			method: 'PATCH',
 			path: '/stuff/:sid',
 			authz: '["stuff","sid","owner"]',
-			authn: ['token', 'basic', 'param', 'none'],
+			authn: ['token', 'basic', 'param', 'apikey', 'none'],
 			ownAuthn: false,
 			realm: 'acme',
 			parameters: [

@@ -47,7 +47,8 @@ export function postgresStore(): TestStore {
 	async function truncate(url: string): Promise<void> {
 		const sql = new Bun.SQL(url)
 		try {
-			await sql`TRUNCATE stuff, users, settings`.catch(() => undefined)
+			// CASCADE: the tables that refer to users (api_keys) are emptied too
+			await sql`TRUNCATE stuff, users, settings CASCADE`.catch(() => undefined)
 		} finally {
 			await sql.close()
 		}

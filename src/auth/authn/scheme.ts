@@ -43,6 +43,8 @@ export interface SchemeServices {
 	verifyToken(token: string, realm: string): MaybePromise<TokenIdentity>
 	/** The identity providers of FSA_TOKEN_ISSUERS, when any. */
 	readonly issuerTokens?: IssuerTokens
+	/** Verify an API key: at once when the application's store answers at once. */
+	verifyApiKey(key: string): MaybePromise<Found>
 }
 
 /** A scheme of the chain. */

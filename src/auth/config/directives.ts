@@ -37,7 +37,7 @@ export const DIRECTIVES = {
 	FSA_AUTH: {
 		schema: StringOrList,
 		shown: '(required)',
-		doc: 'enabled schemes, in the order they are tried: none, basic, param, token, oauth, fake, httpd, or a custom scheme; a scalar X means token, X, none; password means basic and param'
+		doc: 'enabled schemes, in the order they are tried: none, basic, param, token, oauth, fake, httpd, apikey or a custom; a scalar X means token, X, none; password means basic and param'
 	},
 	FSA_AUTH_DEFAULT: {
 		schema: StringOrList,
@@ -68,6 +68,11 @@ export const DIRECTIVES = {
 		schema: T.String({ minLength: 1 }),
 		default: 'X-Remote-User',
 		doc: 'header holding the user name set by a trusted reverse proxy (httpd scheme)'
+	},
+	FSA_APIKEY_HEADER: {
+		schema: T.String({ minLength: 1 }),
+		default: 'X-API-Key',
+		doc: 'extension: header holding the key of the apikey scheme'
 	},
 	FSA_TRUSTED_PROXIES: {
 		schema: T.Array(T.String({ minLength: 1 })),

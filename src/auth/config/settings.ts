@@ -91,6 +91,8 @@ export interface Settings {
 	paramPass: string
 	fakeLogin: string
 	httpdHeader: string
+	/** apikey: the header holding the key, lower case. */
+	apikeyHeader: string
 	trustedProxies: string[]
 	token: TokenSettings
 	/** FSA_TOKEN_ISSUERS: identity providers whose JWTs the oauth scheme accepts. */
@@ -204,9 +206,11 @@ function checkHeaderValues(raw: RawConfig): void {
 		if (typeof value === 'string' && !HEADER_TEXT.test(value))
 			fail(name, 'must be text allowed in an HTTP header: no line breaks or control characters', value)
 	}
-	const { FSA_HTTPD_HEADER: httpd, FSA_TOKEN_NAME: tokenName } = raw
+	const { FSA_HTTPD_HEADER: httpd, FSA_APIKEY_HEADER: apikey, FSA_TOKEN_NAME: tokenName } = raw
 	if (typeof httpd === 'string' && !HTTP_TOKEN.test(httpd))
 		fail('FSA_HTTPD_HEADER', 'must be a valid HTTP header name', httpd)
+	if (typeof apikey === 'string' && !HTTP_TOKEN.test(apikey))
+		fail('FSA_APIKEY_HEADER', 'must be a valid HTTP header name', apikey)
 	if (raw.FSA_TOKEN_CARRIER !== 'param' && typeof tokenName === 'string' && !HTTP_TOKEN.test(tokenName))
 		fail('FSA_TOKEN_NAME', 'must be a valid HTTP header, scheme or cookie name', tokenName)
 	for (const [header, value] of Object.entries((raw.FSA_ADD_HEADERS ?? {}) as Record<string, string>)) {
@@ -445,6 +449,7 @@ export function parseSettings(raw: RawConfig, name = 'app', customSchemes: reado
 		passwordCache: password.scheme !== 'fsa:otp' && valueOf(raw, 'FSA_PASSWORD_CACHE'),
 		fakeLogin: valueOf(raw, 'FSA_FAKE_LOGIN'),
 		httpdHeader: valueOf(raw, 'FSA_HTTPD_HEADER').toLowerCase(),
+		apikeyHeader: valueOf(raw, 'FSA_APIKEY_HEADER').toLowerCase(),
 		trustedProxies,
 		authzGroups: valueOf(raw, 'FSA_AUTHZ_GROUPS'),
 		authzScopes: valueOf(raw, 'FSA_AUTHZ_SCOPES'),

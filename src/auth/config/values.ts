@@ -4,7 +4,7 @@
  */
 
 /** Authentication schemes built into the framework; applications may register more. */
-export const SCHEMES = ['none', 'basic', 'param', 'token', 'oauth', 'fake', 'httpd'] as const
+export const SCHEMES = ['none', 'basic', 'param', 'token', 'oauth', 'fake', 'httpd', 'apikey'] as const
 export type BuiltinScheme = (typeof SCHEMES)[number]
 /** A scheme name: built in, or registered by the application. */
 export type Scheme = BuiltinScheme | (string & {})

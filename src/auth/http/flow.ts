@@ -102,7 +102,11 @@ export class RouteFlow {
 			const found = await (authenticating ?? auth.authenticate(state, schemes, route.realm))
 			grant(state, found)
 			if (found.scheme === 'oauth') auth.checkScopes(rule.groups, state.scopes)
-			else if (rule.groups.length > 0) await auth.checkGroups(found.user, rule.groups)
+			else if (rule.groups.length > 0) {
+				// a key holds only the groups it was given, and only those its user still has
+				if (found.scheme === 'apikey') auth.checkScopes(rule.groups, state.scopes)
+				await auth.checkGroups(found.user, rule.groups)
+			}
 		}
 		const args = this.#argsOf(state, pathParams)
 		for (const permission of rule.permissions) {

@@ -113,6 +113,8 @@ function securityScheme(scheme: Scheme, settings: Settings): [string, Json] | un
 			return ['fakeAuth', apiKey('query', settings.fakeLogin, 'tests only: loopback clients')]
 		case 'httpd':
 			return ['httpdAuth', apiKey('header', settings.httpdHeader, 'set by a trusted reverse proxy')]
+		case 'apikey':
+			return ['apikeyAuth', apiKey('header', settings.apikeyHeader, 'an API key of the user')]
 	}
 	return undefined
 }
