@@ -219,6 +219,7 @@ async function withAcme<T>(
 	try {
 		return await work(acme)
 	} finally {
+		acme.auth.cache.close()
 		await acme.store.close()
 	}
 }

@@ -66,6 +66,8 @@ export async function openAcme(options: AcmeOptions = {}) {
 		if (config.FSA_TOKEN_SECRET === undefined)
 			config.FSA_TOKEN_SECRET = await store.initSetting('token_secret', randomSecret())
 		const auth = registerHooks(new SimpleAuth({ name: 'acme', config }), store)
+		// versions kept in memory by every instance (Redis) are forgotten when they change
+		store.onVersionChange = (login) => auth.versionUncache(login)
 		let admin: AdminOutcome
 		if (options.adminPassword !== undefined) admin = 'exists'
 		if (options.adminPassword !== undefined && !(await store.userExists('acme'))) {

@@ -89,8 +89,18 @@ export class AcmeData {
 	/** Second factors: secrets, the replay guard and backup codes. */
 	readonly otp: OtpData
 
+	/**
+	 * Told of every user whose version changed (created, updated, deleted), once the change is
+	 * committed: instances that keep versions in memory forget it (the framework's versionUncache).
+	 */
+	onVersionChange: (login: string) => Promise<void> = async () => undefined
+
 	private constructor(readonly driver: SqlDriver) {
-		this.otp = new OtpData(driver, () => this.#nextVersion())
+		this.otp = new OtpData(
+			driver,
+			() => this.#nextVersion(),
+			(login) => this.onVersionChange(login)
+		)
 	}
 
 	/**
@@ -136,6 +146,7 @@ export class AcmeData {
 				err(`cannot overwrite existing user: ${login}`, 409)
 			throw error
 		}
+		await this.onVersionChange(login)
 	}
 
 	async getUserPass(login: string): Promise<string | null> {
@@ -275,6 +286,7 @@ export class AcmeData {
 			{ login, ...values, version: await this.#nextVersion() }
 		)
 		if (changes === 0) err(`no such user: ${login}`, 404)
+		await this.onVersionChange(login)
 	}
 
 	setPassword(login: string, passwordHash: string): Promise<void> {
@@ -289,6 +301,7 @@ export class AcmeData {
 	async deleteUser(login: string): Promise<void> {
 		const changes = await this.driver.run('DELETE FROM users WHERE login = $login', { login })
 		if (changes === 0) err(`no such user: ${login}`, 404)
+		await this.onVersionChange(login)
 	}
 
 	async getSetting(key: string): Promise<string | null> {

@@ -4,13 +4,23 @@
  */
 import type { Cache } from './cache'
 import type { TokenValidation } from '../tokens/validation'
+import type { UserFacts } from '../users'
 
 export class Uncache {
 	constructor(
 		readonly cache: Cache,
 		readonly tokens: TokenValidation,
+		readonly users: UserFacts,
 		readonly realm: string
 	) {}
+
+	/**
+	 * Forget a user's version, kept in memory with FSA_CACHE = "redis", on every instance: what
+	 * the application calls once it changed the version (a password, group or deletion).
+	 */
+	versionUncache(user: string): Promise<void> {
+		return this.users.forgetVersion(user)
+	}
 
 	/** Forget every cached entry (FlaskSimpleAuth's `clear_caches`). */
 	clearCaches(): Promise<void> {
