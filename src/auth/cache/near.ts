@@ -36,6 +36,8 @@ export class NearCache implements CacheBackend {
 	#subscriber: RedisClient | undefined
 	#heartbeat: ReturnType<typeof setInterval> | undefined
 	#retry: ReturnType<typeof setTimeout> | undefined
+	/** No attempt to subscribe before this (performance.now()): one every RESUBSCRIBE_MS while Redis is away. */
+	#retryAt = 0
 	#closed = false
 	readonly #id = crypto.randomUUID()
 	readonly #channel: string
@@ -54,7 +56,7 @@ export class NearCache implements CacheBackend {
 
 	/** Subscribe and start the heartbeat, once; memory is used from the first heartbeat heard. */
 	start(): void {
-		if (this.#subscriber !== undefined || this.#closed) return
+		if (this.#subscriber !== undefined || this.#closed || performance.now() < this.#retryAt) return
 		const subscriber = (this.#subscriber = new RedisClient(this.url, {
 			connectionTimeout: REDIS_TIMEOUT_MS,
 			autoReconnect: false,
@@ -91,6 +93,7 @@ export class NearCache implements CacheBackend {
 		this.#heardAt = -Infinity
 		this.#forgetAll()
 		if (this.#closed) return
+		this.#retryAt = performance.now() + RESUBSCRIBE_MS
 		clearTimeout(this.#retry)
 		this.#retry = setTimeout(() => this.start(), RESUBSCRIBE_MS)
 		this.#retry.unref()
