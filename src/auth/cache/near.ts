@@ -32,7 +32,6 @@ export class NearCache implements CacheBackend {
 	#generation = 0
 	/** When the last heartbeat heard back was sent (performance.now() of this process). */
 	#heardAt = -Infinity
-	#trusted = false
 	#subscriber: RedisClient | undefined
 	#heartbeat: ReturnType<typeof setInterval> | undefined
 	#retry: ReturnType<typeof setTimeout> | undefined
@@ -129,16 +128,13 @@ export class NearCache implements CacheBackend {
 
 	/**
 	 * Whether memory may answer: the subscription delivered, less than TRUST_MS ago, a
-	 * heartbeat this instance sent. Memory is cleared whenever that stops being true.
+	 * heartbeat this instance sent. A late heartbeat (a busy instance, a paused Redis) only
+	 * suspends memory: messages on a live connection arrive in order, so once it is heard every
+	 * change published before it has been applied. A lost connection clears memory (`#lost`).
 	 */
 	get trusted(): boolean {
 		if (this.#subscriber === undefined) this.start()
-		const trusted = performance.now() - this.#heardAt < TRUST_MS
-		if (trusted !== this.#trusted) {
-			this.#trusted = trusted
-			this.#forgetAll()
-		}
-		return trusted
+		return performance.now() - this.#heardAt < TRUST_MS
 	}
 
 	/** A value memory holds (undefined: Redis has none), or UNKNOWN. */
