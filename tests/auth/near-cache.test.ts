@@ -169,6 +169,12 @@ describe('FSA_CACHE = "redis": memory first, Redis behind it', () => {
 		await Bun.sleep(STALENESS_MS)
 		expect((await b.send({ bearer: fresh })).status).toBe(401)
 		expect((await b.send({ basic: ['calvin', 'right'] })).status).toBe(200) // no version is a version
+		// authUncache forgets the version too
+		data.versions.set('calvin', 3)
+		await a.auth.authUncache('calvin')
+		const third = await a.auth.createToken('calvin', { delayMinutes: 40 })
+		await Bun.sleep(STALENESS_MS)
+		expect((await b.send({ bearer: third })).status).toBe(200)
 	})
 
 	when('shows a group uncache and a lockout made on one instance to another', async () => {

@@ -56,10 +56,14 @@ export class Uncache {
 		return (await this.cache.deleteUserEntries('p', user, [domain, values, mode])) > 0
 	}
 
-	/** Forget everything cached about a user: password, credentials, groups, permissions. Returns how many entries. */
+	/**
+	 * Forget everything cached about a user: password, credentials, groups, permissions, and the
+	 * version kept in memory (Redis). Returns how many entries of the cache.
+	 */
 	async authUncache(user: string): Promise<number> {
 		let count = 0
 		for (const kind of ['u', 'v', 'c', 'p']) count += await this.cache.deleteUserEntries(kind, user)
+		await this.users.forgetVersion(user)
 		return count
 	}
 }
