@@ -141,7 +141,11 @@ export const TARGETS: Record<string, number> = {
 	jwt: 0.7,
 	basic: 0.5,
 	'stuff-get': 0.5,
-	'stuff-patch': 0.25
+	'stuff-patch': 0.25,
+	'redis-fsa-token': 0.7,
+	'redis-basic': 0.4,
+	/** Behind nginx: to the open route through nginx, in windows of their own. */
+	'nginx-token': 0.6
 }
 /** The least ratio of the open route to a bare Elysia route. */
 export const OPEN_TO_BARE = 0.8

@@ -19,6 +19,7 @@ import { StoreError } from './acme/connect'
 import type { AcmeData } from './acme/store'
 import { enrol } from './acme/second-factor'
 import { issueKey } from './acme/api-keys'
+import { REDIS_TIMEOUT_MS } from './auth/cache/cache'
 import { version } from '../package.json'
 
 const COMMON = `  --config FILE       TOML configuration of FSA_* directives (env ACME_CONFIG)
@@ -241,8 +242,31 @@ async function withAcme<T>(
 	try {
 		return await work(acme)
 	} finally {
+		acme.auth.cache.close()
 		await acme.store.close()
 	}
+}
+
+/**
+ * With FSA_CACHE = "redis", running instances keep user versions in memory and hear of changes
+ * through Redis: a change they cannot hear of is not made.
+ */
+async function mustReachInstances(auth: SimpleAuth): Promise<void> {
+	const near = auth.cache.near
+	if (near === undefined) return
+	// the client itself, not a command: the cache would log the outage as a server does
+	const reached = await Promise.race([
+		near.redis.client.connect().then(
+			() => true,
+			() => false
+		),
+		Bun.sleep(REDIS_TIMEOUT_MS).then(() => false)
+	])
+	if (!reached)
+		throw new CliError(
+			`Redis at ${near.redis.address} does not answer: nothing was changed (running instances must hear of every change)`,
+			1
+		)
 }
 
 /** Check the positional arguments of `command` against their names; usage error naming the first wrong one. */
@@ -275,6 +299,7 @@ async function userCommand(values: Values, [action, ...args]: string[]): Promise
 	await withAcme(
 		values,
 		async ({ auth, store }) => {
+			if (action !== 'list') await mustReachInstances(auth)
 			switch (action) {
 				case 'add':
 					await store.addUser(

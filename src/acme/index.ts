@@ -79,11 +79,16 @@ export async function openAcme(options: AcmeOptions = {}) {
 			try {
 				await store.addUser('acme', hash, 'acme@acme.org', true)
 				admin = 'created'
+				// an unreachable Redis does not stop the start: running instances learn of the admin
+				// when their memory of it expires, or at once when they are not trusting it
+				await auth.versionUncache('acme').catch(() => undefined)
 			} catch (error) {
 				// another instance starting at the same time created it first
 				if (!(error instanceof ErrorResponse && error.status === 409)) throw error
 			}
 		}
+		// versions kept in memory by every instance (Redis) are forgotten when they change
+		store.onVersionChange = (login) => auth.versionUncache(login)
 		return { auth, store, admin, anonymous }
 	} catch (error) {
 		await store.close()

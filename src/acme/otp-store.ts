@@ -31,7 +31,9 @@ export function backupCodeHash(code: string): string | undefined {
 export class OtpData {
 	constructor(
 		readonly driver: SqlDriver,
-		readonly nextVersion: () => Promise<number>
+		readonly nextVersion: () => Promise<number>,
+		/** Told of every user whose version changed, once the change is committed. */
+		readonly versionChanged: (login: string) => Promise<void>
 	) {}
 
 	/** Whether a user has a second factor; SQLite answers at once (this is asked on password logins). */
@@ -62,6 +64,7 @@ export class OtpData {
 			{ login, secret, backup, version: await this.nextVersion() }
 		)
 		if (changes === 0) err(`no such user: ${login}`, 404)
+		await this.versionChanged(login)
 	}
 
 	/** Turn a user's second factor off (a new version ends their tokens); false when it was off. 404 for no such user. */
@@ -71,7 +74,10 @@ export class OtpData {
 			WHERE login = $login AND otp_secret IS NOT NULL`,
 			{ login, version: await this.nextVersion() }
 		)
-		if (changes > 0) return true
+		if (changes > 0) {
+			await this.versionChanged(login)
+			return true
+		}
 		if (
 			(await this.driver.one('SELECT 1 AS found FROM users WHERE login = $login', { login })) ===
 			undefined

@@ -94,8 +94,18 @@ export class AcmeData {
 	/** API keys: hashes, scopes, limits and last use. */
 	readonly keys: ApiKeyData
 
+	/**
+	 * Told of every user whose version changed (created, updated, deleted), once the change is
+	 * committed: instances that keep versions in memory forget it (the framework's versionUncache).
+	 */
+	onVersionChange: (login: string) => Promise<void> = async () => undefined
+
 	private constructor(readonly driver: SqlDriver) {
-		this.otp = new OtpData(driver, () => this.#nextVersion())
+		this.otp = new OtpData(
+			driver,
+			() => this.#nextVersion(),
+			(login) => this.onVersionChange(login)
+		)
 		this.keys = new ApiKeyData(driver)
 	}
 
@@ -142,6 +152,7 @@ export class AcmeData {
 				err(`cannot overwrite existing user: ${login}`, 409)
 			throw error
 		}
+		await this.onVersionChange(login)
 	}
 
 	async getUserPass(login: string): Promise<string | null> {
@@ -281,6 +292,7 @@ export class AcmeData {
 			{ login, ...values, version: await this.#nextVersion() }
 		)
 		if (changes === 0) err(`no such user: ${login}`, 404)
+		await this.onVersionChange(login)
 	}
 
 	setPassword(login: string, passwordHash: string): Promise<void> {
@@ -295,6 +307,7 @@ export class AcmeData {
 	async deleteUser(login: string): Promise<void> {
 		const changes = await this.driver.run('DELETE FROM users WHERE login = $login', { login })
 		if (changes === 0) err(`no such user: ${login}`, 404)
+		await this.onVersionChange(login)
 	}
 
 	async getSetting(key: string): Promise<string | null> {

@@ -130,7 +130,12 @@ export class SimpleAuth<Custom extends string = never> implements SchemeServices
 		this.passwords = new PasswordManager(settings.password)
 		this.tokens = new TokenManager(settings.token)
 		this.cache = new Cache(settings.cache)
-		this.throttle = new Throttle(settings.throttle, this.cache.backend, settings.cache.prefix)
+		this.throttle = new Throttle(
+			settings.throttle,
+			this.cache.backend,
+			settings.cache.prefix,
+			this.cache.near
+		)
 		this.#users = new UserFacts(this.hooks, this.cache, settings.serverError)
 		this.#credentials = new Credentials(
 			settings,
@@ -142,7 +147,7 @@ export class SimpleAuth<Custom extends string = never> implements SchemeServices
 		)
 		this.#tokenValidation = new TokenValidation(settings, this.tokens, this.#users, this.cache)
 		this.#authorization = new AuthorizationChecks(settings, this.hooks, this.#users, this.cache)
-		this.#uncache = new Uncache(this.cache, this.#tokenValidation, settings.realm)
+		this.#uncache = new Uncache(this.cache, this.#tokenValidation, this.#users, settings.realm)
 		this.#apiKeys = new ApiKeyValidation(settings, this.hooks, this.#users, this.cache)
 		this.#apiKeyPrefix = apiKeyPrefix(options.name ?? 'app')
 		if (settings.issuers.length > 0)
@@ -431,6 +436,14 @@ export class SimpleAuth<Custom extends string = never> implements SchemeServices
 	/** Forget every cached entry (FlaskSimpleAuth's `clear_caches`). */
 	clearCaches(): Promise<void> {
 		return this.#uncache.clearCaches()
+	}
+
+	/**
+	 * Forget a user's version on every instance, once the application changed it: with
+	 * FSA_CACHE = "redis" each instance keeps versions in memory. Nothing to do otherwise.
+	 */
+	versionUncache(user: string): Promise<void> {
+		return this.#uncache.versionUncache(user)
 	}
 
 	/** Forget a user's cached password hash and verified credentials. */

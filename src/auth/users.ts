@@ -4,7 +4,7 @@
  */
 import { ErrorResponse } from './errors'
 import { callHook, hookFailed, type AppHooks } from './hooks'
-import type { Cache } from './cache/cache'
+import { UNKNOWN, type Cache } from './cache/cache'
 import type { MaybePromise } from './types'
 
 export class UserFacts {
@@ -25,13 +25,49 @@ export class UserFacts {
 		return this.hooks.userVersion !== undefined
 	}
 
+	/** The memory keys of user versions, made once per login. */
+	readonly #versionKeys = new Map<string, string>()
+
+	#versionKey(login: string): string {
+		let key = this.#versionKeys.get(login)
+		if (key === undefined) {
+			if (this.#versionKeys.size >= 10_000) this.#versionKeys.clear()
+			this.#versionKeys.set(login, (key = this.cache.key('V', login)))
+		}
+		return key
+	}
+
 	/**
 	 * The user's version (`userVersion` hook), null without the hook or for no such user;
-	 * answered at once when the hook answers at once.
+	 * answered at once when the hook answers at once. With Redis, versions are kept in memory:
+	 * a change is told to every instance by `forgetVersion`.
 	 */
 	version(login: string): MaybePromise<unknown> {
 		const hook = this.hooks.userVersion
 		if (hook === undefined) return null
+		const near = this.cache.near
+		if (near === undefined) return this.#askVersion(hook, login)
+		const key = this.#versionKey(login)
+		const held = near.peek(key)
+		if (held !== UNKNOWN) return held
+		const ticket = near.ticket()
+		const answer = this.#askVersion(hook, login)
+		if (!(answer instanceof Promise)) {
+			near.keep(key, answer, ticket)
+			return answer
+		}
+		return answer.then((version) => {
+			near.keep(key, version, ticket)
+			return version
+		})
+	}
+
+	/** Forget a user's version on every instance: the application changed it. */
+	async forgetVersion(login: string): Promise<void> {
+		await this.cache.near?.forget(this.#versionKey(login))
+	}
+
+	#askVersion(hook: NonNullable<AppHooks['userVersion']>, login: string): MaybePromise<unknown> {
 		// called directly, not through callHook's closure: this is asked on every request
 		let answer: MaybePromise<string | number | null | undefined>
 		try {
@@ -54,22 +90,20 @@ export class UserFacts {
 	 * answer is then left to the checks that wait) or fails (they report it).
 	 */
 	versionAtOnce(login: string): unknown {
-		const hook = this.hooks.userVersion
-		if (hook === undefined) return null
+		const near = this.cache.near
+		if (near !== undefined && !this.#versionsAtOnce) {
+			const held = near.peek(this.#versionKey(login))
+			return held === UNKNOWN ? undefined : held
+		}
 		if (!this.#versionsAtOnce) return undefined
-		let answer: MaybePromise<string | number | null | undefined>
 		try {
-			answer = hook(login)
+			const version = this.version(login)
+			if (!(version instanceof Promise)) return version
+			version.catch(() => undefined)
 		} catch {
 			// the checks that wait report it
-			return undefined
 		}
-		if (answer instanceof Promise) {
-			this.#versionsAtOnce = false
-			answer.catch(() => undefined)
-			return undefined
-		}
-		return answer ?? null
+		return undefined
 	}
 
 	/** The stored hash of a login; found hashes are cached, unknown users are not (they may be created). */

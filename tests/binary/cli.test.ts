@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { createAcme } from '../../src/acme'
 import { checkRoutes } from '../../src/auth'
 import { call } from '../support/helpers'
+import { Database } from 'bun:sqlite'
 
 const MAIN = join(import.meta.dir, '..', '..', 'src', 'main.ts')
 let dir: string
@@ -171,3 +172,52 @@ describe('acme config check and help', () => {
 		expect(acme(':memory:', ['nonsense']).code).toBe(2)
 	})
 })
+
+describe('acme user commands with FSA_CACHE = "redis"', () => {
+	it('change nothing, in one line, when Redis does not answer: running instances must hear of it', async () => {
+		const db = join(dir, 'redis-down.db')
+		expect(acme(db, ['user', 'add', 'calvin', '--email', 'calvin@acme.org'], 'Hobbes1\n').code).toBe(0)
+		const port = await unusedPort()
+		const redisConfig = join(dir, 'redis-down.toml')
+		writeFileSync(
+			redisConfig,
+			`${await Bun.file(configPath).text()}FSA_CACHE = "redis"\nFSA_CACHE_OPTS = { url = "redis://127.0.0.1:${port}" }\n`
+		)
+		const stored = () => {
+			const sqlite = new Database(db, { readonly: true })
+			try {
+				return sqlite.query('SELECT password, version, is_admin FROM users').all()
+			} finally {
+				sqlite.close()
+			}
+		}
+		const before = stored()
+		for (const [args, input] of [
+			[['user', 'passwd', 'calvin'], 'Hobbes2\n'],
+			[['user', 'admin', 'calvin', 'on'], ''],
+			[['user', 'delete', 'calvin'], ''],
+			[['user', 'add', 'susie', '--email', 's@acme.org'], 'Derkins1\n']
+		] as const) {
+			const result = Bun.spawnSync(
+				[process.execPath, MAIN, ...args, '--config', redisConfig, '--db', db],
+				{
+					stdin: new TextEncoder().encode(input),
+					env: { ...process.env, ACME_CONFIG: '', ACME_DB: '' }
+				}
+			)
+			expect(result.exitCode).toBe(1)
+			expect(result.stderr.toString()).toBe(
+				`acme: Redis at 127.0.0.1:${port} does not answer: nothing was changed (running instances must hear of every change)\n`
+			)
+		}
+		expect(stored()).toEqual(before)
+	})
+})
+
+/** A loopback port nothing listens on. */
+async function unusedPort(): Promise<number> {
+	const server = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: () => new Response() })
+	const port = server.port!
+	await server.stop(true)
+	return port
+}

@@ -11,6 +11,7 @@ import { startPostgres, startRedis } from '../../scripts/services'
 import { Binary, http, toml, type Server } from '../support/binary'
 import { needing, requireProgram, requireServer } from '../support/real-servers'
 import { totp } from '../../src/auth'
+import { STALENESS_MS } from '../../src/auth/cache/near'
 
 const ADMIN = 'acme:Adm1n-Pass'
 // installed where missing (as root; top-level await has no time limit)
@@ -63,6 +64,25 @@ async function cli(args: string[], input = ''): Promise<number | null> {
 		stdin: input
 	})
 	return exit.code
+}
+
+/**
+ * Wait until `refused` says another instance refuses what a change just ended, polling from the
+ * end of the change; every request sent STALENESS_MS or more after it must be refused. Returns
+ * how long the change took to be seen, in ms.
+ */
+async function seenWithinBound(refused: () => Promise<boolean>): Promise<number> {
+	const changed = performance.now()
+	let seen: number | undefined
+	for (;;) {
+		const sent = performance.now() - changed
+		const refusedNow = await refused()
+		if (!refusedNow && sent >= STALENESS_MS)
+			throw new Error(`still accepted ${sent.toFixed(0)} ms after the change`)
+		if (refusedNow) seen ??= sent
+		if (sent >= STALENESS_MS) return seen!
+		await Bun.sleep(5)
+	}
 }
 
 describe('two instances, one PostgreSQL, one Redis', () => {
@@ -119,6 +139,54 @@ describe('two instances, one PostgreSQL, one Redis', () => {
 			text: 'revoked auth token'
 		})
 	})
+
+	shared(
+		'a change on one instance or by the command line is seen by the other within the bound',
+		async () => {
+			const user = { login: 'moe', password: 'Bully-1', email: 'moe@acme.org' }
+			expect((await http('POST', `${a.base}/user`, { basic: ADMIN, json: user })).status).toBe(201)
+			const basic = 'moe:Bully-1'
+			const seen: Record<string, number> = {}
+			// both instances hold moe's token, credentials and groups in memory
+			const { token } = (await http('GET', `${b.base}/token`, { basic })).json
+			const other = { login: 'moe2', password: 'Bully-2', email: 'moe2@acme.org' }
+			for (const server of [a, b, b]) {
+				expect((await http('GET', `${server.base}/hello-me`, { bearer: token })).status).toBe(200)
+				expect((await http('GET', `${server.base}/hello-me`, { basic })).status).toBe(200)
+				expect((await http('POST', `${server.base}/user`, { basic, json: other })).status).toBe(403)
+			}
+			// a group change by the command line holds at the next request on both
+			expect(await cli(['user', 'admin', 'moe', 'on'])).toBe(0)
+			expect((await http('POST', `${b.base}/user`, { basic, json: other })).status).toBe(201)
+			// the new version ended moe's token: a fresh one, a second later (fsa tokens are per second)
+			await Bun.sleep(1100)
+			const fresh = (await http('GET', `${a.base}/token`, { basic })).json.token
+			expect((await http('GET', `${b.base}/hello-me`, { bearer: fresh })).status).toBe(200)
+			expect((await http('GET', `${b.base}/hello-me`, { bearer: fresh })).status).toBe(200)
+			expect((await http('DELETE', `${a.base}/token`, { bearer: fresh })).status).toBe(204)
+			seen.logout = await seenWithinBound(
+				async () => (await http('GET', `${b.base}/hello-me`, { bearer: fresh })).status === 401
+			)
+			// a lockout on A: B knows moe's credentials, yet refuses them
+			for (let attempt = 0; attempt < 3; attempt++)
+				expect((await http('GET', `${a.base}/hello-me`, { basic: 'moe:wrong' })).status).toBe(401)
+			seen.lockout = await seenWithinBound(
+				async () => (await http('GET', `${b.base}/hello-me`, { basic })).status === 429
+			)
+			// a deletion by the command line holds at the next request
+			const last = (await http('GET', `${b.base}/token`, { basic: 'moe2:Bully-2' })).json.token
+			expect((await http('GET', `${a.base}/hello-me`, { bearer: last })).status).toBe(200)
+			expect((await http('GET', `${a.base}/hello-me`, { bearer: last })).status).toBe(200)
+			expect(await cli(['user', 'delete', 'moe2'])).toBe(0)
+			expect((await http('GET', `${a.base}/hello-me`, { bearer: last })).status).toBe(401)
+			expect((await http('GET', `${b.base}/hello-me`, { basic: 'moe2:Bully-2' })).status).toBe(401)
+			console.log(
+				`changes seen by the other instance after (ms): ${Object.entries(seen)
+					.map(([name, ms]) => `${name} ${ms.toFixed(1)}`)
+					.join(', ')}`
+			)
+		}
+	)
 
 	shared(
 		'a second factor holds across instances: replay guard in the database, throttle in Redis',

@@ -6,7 +6,7 @@
 import type { Settings } from '../config/settings'
 import { ErrorResponse } from '../errors'
 import type { AppHooks } from '../hooks'
-import { MemoryBackend, type Cache } from '../cache/cache'
+import type { Cache } from '../cache/cache'
 import type { UserFacts } from '../users'
 import type { PasswordManager } from './passwords'
 import type { Throttle } from './throttle'
@@ -34,8 +34,7 @@ export class Credentials {
 	 * @param address the client's address, for throttling
 	 */
 	check(login: string, password: string, address = 'unknown'): MaybePromise<void> {
-		const memory = this.#memory(login, address)
-		if (memory === undefined) return this.#guarded(login, password, address)
+		if (!this.#mayRemember(login, address)) return this.#guarded(login, password, address)
 		let version: unknown
 		try {
 			version = this.users.version(login)
@@ -45,21 +44,18 @@ export class Credentials {
 		}
 		if (version instanceof Promise)
 			return version.then((known) =>
-				this.#verifiedInMemory(memory, login, known, password)
+				this.#verifiedInMemory(login, known, password)
 					? undefined
 					: this.#guarded(login, password, address)
 			)
-		if (this.#verifiedInMemory(memory, login, version, password)) return
+		if (this.#verifiedInMemory(login, version, password)) return
 		return this.#guarded(login, password, address)
 	}
 
-	/** The memory that may know a login's credentials, when nothing throttles the login. */
-	#memory(login: string, address: string): MemoryBackend | undefined {
-		const { backend } = this.cache
-		if (!this.hooks.getUserPass || !this.settings.passwordCache || !(backend instanceof MemoryBackend))
-			return undefined
-		if (!this.cache.enabled || this.throttle.clearNow(login, address) !== true) return undefined
-		return backend
+	/** Whether memory may know a login's credentials: cached, and nothing throttles the login. */
+	#mayRemember(login: string, address: string): boolean {
+		if (!this.hooks.getUserPass || !this.settings.passwordCache || !this.cache.enabled) return false
+		return this.throttle.clearNow(login, address) === true
 	}
 
 	#key(login: string, version: unknown, password: string, stored: string): string {
@@ -69,10 +65,10 @@ export class Credentials {
 	}
 
 	/** Whether memory holds the credentials as verified against the user's stored hash. */
-	#verifiedInMemory(memory: MemoryBackend, login: string, version: unknown, password: string): boolean {
-		const stored = memory.peek(this.cache.key('u', login, version))
+	#verifiedInMemory(login: string, version: unknown, password: string): boolean {
+		const stored = this.cache.peek(this.cache.key('u', login, version))
 		if (typeof stored !== 'string' || stored === '') return false
-		return memory.peek(this.#key(login, version, password, stored)) === true
+		return this.cache.peek(this.#key(login, version, password, stored)) === true
 	}
 
 	#guarded(login: string, password: string, address: string): Promise<void> {

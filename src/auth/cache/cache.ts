@@ -5,6 +5,9 @@
  */
 import { RedisClient } from 'bun'
 import { ErrorResponse } from '../errors'
+import { NearCache, UNKNOWN } from './near'
+
+export { UNKNOWN } from './near'
 
 export type CacheKind = 'ttl' | 'lru' | 'none' | 'redis'
 
@@ -32,6 +35,8 @@ export interface CacheBackend {
 	increment(key: string, windowSeconds: number): Promise<{ count: number; remainingMs: number }>
 	/** The current count of `key` and how long it still lives. */
 	counter(key: string): Promise<{ count: number; remainingMs: number }>
+	/** Count one event less under `key` (an event that ended); the new count. */
+	decrement(key: string): Promise<number>
 }
 
 interface Entry {
@@ -96,6 +101,24 @@ export class MemoryBackend implements CacheBackend {
 
 	async clear(): Promise<void> {
 		this.#entries.clear()
+	}
+
+	/** Drop a key at once. */
+	forget(key: string): void {
+		this.#entries.delete(key)
+	}
+
+	/** Drop every key starting with `start` at once. */
+	forgetStarting(start: string): void {
+		if (start === '') return this.#entries.clear()
+		for (const key of this.#entries.keys()) if (key.startsWith(start)) this.#entries.delete(key)
+	}
+
+	async decrement(key: string): Promise<number> {
+		const entry = this.#live(key)
+		if (entry === undefined) return 0
+		entry.value = Math.max(0, (entry.value as number) - 1)
+		return entry.value as number
 	}
 
 	async increment(key: string, windowSeconds: number): Promise<{ count: number; remainingMs: number }> {
@@ -199,7 +222,7 @@ export class RedisBackend implements CacheBackend {
 	}
 
 	/** Run a command on a live connection; Redis down or hanging becomes a 503. */
-	async #run<T>(command: () => Promise<T>): Promise<T> {
+	async run<T>(command: () => Promise<T>): Promise<T> {
 		try {
 			if (!this.client.connected) await this.#connect()
 			const result = await withinTimeout(command(), REDIS_TIMEOUT_MS)
@@ -230,22 +253,22 @@ export class RedisBackend implements CacheBackend {
 
 	/** Check that Redis answers; a 503 ErrorResponse when it does not. */
 	async ping(): Promise<void> {
-		await this.#run(() => this.client.send('PING', []))
+		await this.run(() => this.client.send('PING', []))
 	}
 
 	async get(key: string): Promise<unknown> {
-		const text = await this.#run(() => this.client.get(key))
+		const text = await this.run(() => this.client.get(key))
 		return text === null ? undefined : JSON.parse(text)
 	}
 
 	async set(key: string, value: unknown, ttlSeconds = this.ttlSeconds): Promise<void> {
-		await this.#run(() =>
+		await this.run(() =>
 			this.client.set(key, JSON.stringify(value), 'PX', Math.max(1, Math.round(ttlSeconds * 1000)))
 		)
 	}
 
 	async delete(key: string): Promise<boolean> {
-		return (await this.#run(() => this.client.del(key))) > 0
+		return (await this.run(() => this.client.del(key))) > 0
 	}
 
 	async keys(start: string): Promise<string[]> {
@@ -253,7 +276,7 @@ export class RedisBackend implements CacheBackend {
 		const found: string[] = []
 		let cursor = '0'
 		do {
-			const [next, batch] = await this.#run(() =>
+			const [next, batch] = await this.run(() =>
 				this.client.scan(cursor, 'MATCH', pattern, 'COUNT', 1000)
 			)
 			found.push(...batch)
@@ -267,30 +290,54 @@ export class RedisBackend implements CacheBackend {
 	}
 
 	async increment(key: string, windowSeconds: number): Promise<{ count: number; remainingMs: number }> {
-		const count = await this.#run(() => this.client.incr(key))
-		if (count === 1) await this.#run(() => this.client.pexpire(key, Math.round(windowSeconds * 1000)))
-		const remainingMs = await this.#run(() => this.client.pttl(key))
+		const count = await this.run(() => this.client.incr(key))
+		if (count === 1) await this.run(() => this.client.pexpire(key, Math.round(windowSeconds * 1000)))
+		const remainingMs = await this.run(() => this.client.pttl(key))
 		return { count, remainingMs: remainingMs > 0 ? remainingMs : windowSeconds * 1000 }
 	}
 
 	async counter(key: string): Promise<{ count: number; remainingMs: number }> {
 		const [text, remainingMs] = await Promise.all([
-			this.#run(() => this.client.get(key)),
-			this.#run(() => this.client.pttl(key))
+			this.run(() => this.client.get(key)),
+			this.run(() => this.client.pttl(key))
 		])
 		return { count: text === null ? 0 : Number(text), remainingMs: Math.max(0, remainingMs) }
+	}
+
+	async decrement(key: string): Promise<number> {
+		return this.run(() => this.client.decr(key))
 	}
 }
 
 /** The cache as the framework uses it: a backend, the key scheme, and whether caching is on. */
 export class Cache {
-	readonly backend: CacheBackend
+	readonly backend: MemoryBackend | NearCache
 
 	constructor(readonly settings: CacheSettings) {
 		this.backend =
 			settings.kind === 'redis'
-				? new RedisBackend(settings.url!, settings.ttlSeconds)
+				? new NearCache(
+						new RedisBackend(settings.url!, settings.ttlSeconds),
+						settings.url!,
+						settings.prefix,
+						settings.size,
+						settings.ttlSeconds
+					)
 				: new MemoryBackend(settings.kind, settings.size, settings.ttlSeconds)
+	}
+
+	/** Redis with memory in front (FSA_CACHE = "redis"), else undefined. */
+	get near(): NearCache | undefined {
+		return this.backend instanceof NearCache ? this.backend : undefined
+	}
+
+	/**
+	 * A value memory holds without waiting (undefined: there is none), or UNKNOWN when only
+	 * Redis can say: the fast path of every request whose facts have not changed.
+	 */
+	peek(key: string): unknown {
+		if (!this.enabled) return UNKNOWN
+		return this.backend.peek(key)
 	}
 
 	get enabled(): boolean {
@@ -306,7 +353,9 @@ export class Cache {
 	 * the hot path), else a promise; `await` either.
 	 */
 	lookup(key: string): unknown {
-		return this.backend instanceof MemoryBackend ? this.backend.peek(key) : this.backend.get(key)
+		if (this.backend instanceof MemoryBackend) return this.backend.peek(key)
+		const held = this.backend.peek(key)
+		return held === UNKNOWN ? this.backend.get(key) : held
 	}
 
 	async set(key: string, value: unknown): Promise<void> {
@@ -317,20 +366,32 @@ export class Cache {
 		return this.backend.delete(key)
 	}
 
-	/** Check that the backend answers (Redis); a 503 ErrorResponse when it does not. */
+	/**
+	 * Check that the backend answers (Redis); a 503 ErrorResponse when it does not. With Redis,
+	 * also starts listening for changes, so that memory can answer.
+	 */
 	async check(): Promise<void> {
-		if (this.backend instanceof RedisBackend) await this.backend.ping()
+		if (!(this.backend instanceof NearCache)) return
+		this.backend.start()
+		await this.backend.redis.ping()
+	}
+
+	/** Stop listening for changes (Redis): what a command that ends calls. */
+	close(): void {
+		this.near?.close()
 	}
 
 	/** Forget every cached entry under this cache's prefix. */
 	async clear(): Promise<void> {
 		if (this.backend instanceof MemoryBackend) return this.backend.clear()
-		for (const key of await this.backend.keys(this.settings.prefix)) await this.backend.delete(key)
+		const { redis } = this.backend
+		for (const key of await redis.keys(this.settings.prefix)) await redis.delete(key)
+		await this.backend.forgetStarting(this.settings.prefix)
 	}
 
-	/** Entries held in memory (0 for Redis, which counts its own). */
+	/** Entries held in memory (for Redis, those of this instance's memory in front of it). */
 	get size(): number {
-		return this.backend instanceof MemoryBackend ? this.backend.entries : 0
+		return this.backend.entries
 	}
 
 	/** The key of a cached call: the prefix, a one-letter kind (FlaskSimpleAuth's), the arguments. */
@@ -352,6 +413,8 @@ export class Cache {
 			if (wanted !== undefined && JSON.stringify(parts.slice(2)) !== wanted) continue
 			if (await this.backend.delete(key)) count++
 		}
+		// memory also holds what Redis does not (an absence it read): every instance forgets it all
+		await this.near?.forgetStarting(start)
 		return count
 	}
 }

@@ -4,13 +4,23 @@
  */
 import type { Cache } from './cache'
 import type { TokenValidation } from '../tokens/validation'
+import type { UserFacts } from '../users'
 
 export class Uncache {
 	constructor(
 		readonly cache: Cache,
 		readonly tokens: TokenValidation,
+		readonly users: UserFacts,
 		readonly realm: string
 	) {}
+
+	/**
+	 * Forget a user's version, kept in memory with FSA_CACHE = "redis", on every instance: what
+	 * the application calls once it changed the version (a password, group or deletion).
+	 */
+	versionUncache(user: string): Promise<void> {
+		return this.users.forgetVersion(user)
+	}
 
 	/** Forget every cached entry (FlaskSimpleAuth's `clear_caches`). */
 	clearCaches(): Promise<void> {
@@ -46,10 +56,14 @@ export class Uncache {
 		return (await this.cache.deleteUserEntries('p', user, [domain, values, mode])) > 0
 	}
 
-	/** Forget everything cached about a user: password, credentials, groups, permissions. Returns how many entries. */
+	/**
+	 * Forget everything cached about a user: password, credentials, groups, permissions, and the
+	 * version kept in memory (Redis). Returns how many entries of the cache.
+	 */
 	async authUncache(user: string): Promise<number> {
 		let count = 0
 		for (const kind of ['u', 'v', 'c', 'p']) count += await this.cache.deleteUserEntries(kind, user)
+		await this.users.forgetVersion(user)
 		return count
 	}
 }

@@ -5,7 +5,7 @@
  */
 import type { Settings } from '../config/settings'
 import { ErrorResponse } from '../errors'
-import { MemoryBackend, type Cache } from '../cache/cache'
+import { UNKNOWN, type Cache } from '../cache/cache'
 import type { UserFacts } from '../users'
 import type { TokenIdentity, TokenManager, TokenVersion } from './tokens'
 import type { MaybePromise } from '../types'
@@ -37,14 +37,15 @@ export class TokenValidation {
 
 	/** A token's identity when memory holds all of it, else undefined (then it is verified). */
 	#known(token: string, realm: string): TokenIdentity | undefined {
-		const { backend } = this.cache
-		if (!(backend instanceof MemoryBackend) || !this.cache.enabled) return undefined
+		const { cache } = this
 		const keys = this.#keysOf(token)
-		const cached = backend.peek(this.#tokenKey(token, realm, keys)) as TokenIdentity | undefined
-		if (cached === undefined || this.#pastGrace(cached)) return undefined
-		if (
-			this.#revoked(backend.peek(keys.revoked), backend.peek(this.#userRevokedKey(cached.user)), cached)
-		)
+		const cached = cache.peek(this.#tokenKey(token, realm, keys)) as
+			TokenIdentity | undefined | typeof UNKNOWN
+		if (cached === undefined || cached === UNKNOWN || this.#pastGrace(cached)) return undefined
+		// with Redis, memory may not know yet whether the token or its user was revoked: ask
+		const revoked = cache.peek(keys.revoked)
+		const revokedBefore = cache.peek(this.#userRevokedKey(cached.user))
+		if (revoked === UNKNOWN || revokedBefore === UNKNOWN || this.#revoked(revoked, revokedBefore, cached))
 			return undefined
 		if (this.users.versioned) {
 			const version = this.users.versionAtOnce(cached.user)
