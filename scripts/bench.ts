@@ -18,7 +18,14 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { OPEN_TO_BARE, resultsChart, TARGETS, textTable, type HostileSummary } from './bench-report'
+import {
+	OPEN_TO_BARE,
+	OPEN_TO_SAME_WORK,
+	resultsChart,
+	TARGETS,
+	textTable,
+	type HostileSummary
+} from './bench-report'
 import { startPostgres, startRedis } from './services'
 import { parseSettings } from '../src/auth'
 import { isPrime } from '../src/acme/primes'
@@ -647,6 +654,12 @@ function report(run: {
 				value: ratio(name),
 				want
 			})),
+		// the open route's target proper: against a bare route doing the same per-response work by hand
+		{
+			target: `GET /hello (open) ≥ ${OPEN_TO_SAME_WORK}× bare Elysia doing the same per-response work`,
+			value: run.openToSameWork,
+			want: OPEN_TO_SAME_WORK
+		},
 		{
 			target: `GET /hello (open) ≥ ${OPEN_TO_BARE}× bare Elysia, amid every route`,
 			value: bare,
@@ -727,7 +740,7 @@ function report(run: {
 		`what every response carries, in a bare route's cost: request id read ${extra('bare-id')}, two more headers ` +
 			`${extra('bare-headers')}, JSON log line ${extra('bare-log')}, all three ${extra('bare-same')}; ` +
 			`the open route runs at ${run.openToSameWork.toFixed(2)}× the bare route doing all three by hand ` +
-			'(not a target: what the framework itself costs)'
+			'(what the framework itself costs)'
 	)
 	console.log('\ntargets:')
 	for (const t of targets)
