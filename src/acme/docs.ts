@@ -39,8 +39,14 @@ export const DOCS_ASSETS: Record<string, { type: string; body: () => Promise<str
 	}
 }
 
+/**
+ * The page's URLs are relative to the page (DOCS_PATH, without its leading slash): behind a
+ * proxy that serves the service under a path prefix (/acme/openapi), they stay under it.
+ */
+const relative = (path: string) => path.slice(1)
+
 const SETTINGS = {
-	url: SPEC_PATH,
+	url: relative(SPEC_PATH),
 	dom_id: '#swagger-ui',
 	layout: 'BaseLayout',
 	deepLinking: true,
@@ -59,11 +65,11 @@ export function docsPage(title: string): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escaped}</title>
 <link rel="icon" href="data:,">
-<link rel="stylesheet" href="${DOCS_PATH}/assets/swagger-ui.css">
+<link rel="stylesheet" href="${relative(DOCS_PATH)}/assets/swagger-ui.css">
 </head>
 <body>
 <div id="swagger-ui"></div>
-<script src="${DOCS_PATH}/assets/swagger-ui-bundle.js"></script>
+<script src="${relative(DOCS_PATH)}/assets/swagger-ui-bundle.js"></script>
 <script>
 window.ui = SwaggerUIBundle({ ...${JSON.stringify(SETTINGS)}, presets: [SwaggerUIBundle.presets.apis] })
 </script>

@@ -6,9 +6,10 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { existsSync } from 'node:fs'
-import { chromium, type Browser } from 'playwright-core'
+import { chromium, type Browser, type Page } from 'playwright-core'
 import { needing, requireProgram } from '../support/real-servers'
 import { Binary } from '../support/binary'
+import { startNginx } from '../support/nginx'
 
 const CHROMIUM = '/usr/bin/chromium'
 const CHROMIUM_ARGS = [
@@ -55,16 +56,15 @@ describe.skipIf(!available)(needing('the docs page in headless Chromium', 'chrom
 		await binary?.cleanup()
 	})
 
-	test('renders the route list with no request outside the service', async () => {
-		const page = await browser!.newPage()
-		const origin = new URL(base).origin
+	/** Open the docs page at `url`: every request stays under `within`, the route list renders. */
+	async function rendersWithin(page: Page, url: string, within: string): Promise<void> {
 		const foreign: string[] = []
 		const failed: string[] = []
 		const errors: string[] = []
 		await page.route('**', (route) => {
-			const url = route.request().url()
-			if (url.startsWith('data:') || new URL(url).origin === origin) return route.continue()
-			foreign.push(url)
+			const requested = route.request().url()
+			if (requested.startsWith('data:') || requested.startsWith(within)) return route.continue()
+			foreign.push(requested)
 			return route.abort()
 		})
 		page.on('response', (response) => {
@@ -72,9 +72,9 @@ describe.skipIf(!available)(needing('the docs page in headless Chromium', 'chrom
 		})
 		page.on('pageerror', (error) => errors.push(error.message))
 
-		const response = await page.goto(`${base}/openapi`, { waitUntil: 'load' })
+		const response = await page.goto(url, { waitUntil: 'load' })
 		expect(response?.status()).toBe(200)
-		// the route list is built by the page's scripts from /openapi/json
+		// the route list is built by the page's scripts from the document next to it
 		await page.getByText('/stuff/{sid}', { exact: true }).waitFor({ state: 'visible', timeout: 10_000 })
 		expect(await page.getByText('/hello-me', { exact: true }).isVisible()).toBe(true)
 		const text = await page.locator('body').innerText()
@@ -85,5 +85,36 @@ describe.skipIf(!available)(needing('the docs page in headless Chromium', 'chrom
 		expect(foreign).toEqual([])
 		expect(failed).toEqual([])
 		expect(errors).toEqual([])
+	}
+
+	test('renders the route list with no request outside the service', async () => {
+		const page = await browser!.newPage()
+		await rendersWithin(page, `${base}/openapi`, `${new URL(base).origin}/`)
 	}, 30_000)
+
+	const nginx = Bun.which('nginx') ?? (existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : null)
+	test.skipIf(!nginx)(
+		'renders under a path prefix behind nginx (/acme/openapi), its assets and document under it too',
+		async () => {
+			const port = Number(new URL(base).port) + 1000
+			const front = `http://127.0.0.1:${port}`
+			const conf = `events {}
+http {
+	access_log off;
+	server {
+		listen 127.0.0.1:${port};
+		location /acme/ { proxy_pass ${base}/; }
+	}
+}
+`
+			const proxy = await startNginx(nginx!, conf, `${front}/acme/hello`)
+			try {
+				const page = await browser!.newPage()
+				await rendersWithin(page, `${front}/acme/openapi`, `${front}/acme/`)
+			} finally {
+				await proxy.stop()
+			}
+		},
+		30_000
+	)
 })

@@ -4,10 +4,10 @@
  * skipped with a visible message only when they are not installed.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { startPostgres, startRedis } from '../../scripts/services'
+import { startNginx } from '../support/nginx'
 import { Binary, http, toml, type Server } from '../support/binary'
 import { needing, requireProgram, requireServer } from '../support/real-servers'
 import { totp } from '../../src/auth'
@@ -248,35 +248,15 @@ describe('two instances, one PostgreSQL, one Redis', () => {
 	test.skipIf(!nginx)(
 		needing(nginxTitle, ready ? 'nginx' : 'postgresql or redis-server', nginx),
 		async () => {
-			const dir = mkdtempSync(join(tmpdir(), 'acme-nginx-'))
 			const port = a.port + 1000 > 65000 ? a.port - 1000 : a.port + 1000
 			const sample = await Bun.file(join(import.meta.dir, '..', '..', 'docs', 'nginx.conf')).text()
 			const conf = sample
 				.replace('127.0.0.1:5001', `127.0.0.1:${a.port}`)
 				.replace('127.0.0.1:5002', `127.0.0.1:${b.port}`)
 				.replace('127.0.0.1:8080', `127.0.0.1:${port}`)
-			writeFileSync(join(dir, 'nginx.conf'), conf)
-			const proxy = Bun.spawn(
-				[
-					nginx!,
-					'-p',
-					dir,
-					'-c',
-					join(dir, 'nginx.conf'),
-					'-g',
-					`daemon off; pid ${dir}/nginx.pid; error_log stderr;`
-				],
-				{ stdout: 'ignore', stderr: 'pipe' }
-			)
+			const base = `http://127.0.0.1:${port}`
+			const proxy = await startNginx(nginx!, conf, `${base}/hello`)
 			try {
-				const base = `http://127.0.0.1:${port}`
-				for (let waited = 0; waited < 5000; waited += 50) {
-					const up = await fetch(`${base}/hello`)
-						.then((response) => response.ok)
-						.catch(() => false)
-					if (up) break
-					await Bun.sleep(50)
-				}
 				const ids = new Set<string>()
 				for (let index = 0; index < 8; index++) {
 					const response = await http('GET', `${base}/hello-me`, { basic: 'calvin:Hobbes-2' })
@@ -291,9 +271,7 @@ describe('two instances, one PostgreSQL, one Redis', () => {
 				for (let index = 0; index < 4; index++)
 					expect((await http('GET', `${base}/hello-me`, { bearer: token })).status).toBe(200)
 			} finally {
-				proxy.kill()
-				await proxy.exited
-				rmSync(dir, { recursive: true, force: true })
+				await proxy.stop()
 			}
 		}
 	)

@@ -3,20 +3,10 @@
  * at start so that a typo never silently widens what is accepted.
  */
 import { ConfigError } from '../errors'
+import { JWT_ALGORITHMS } from './values'
 
 /** Algorithms an issuer may be pinned to: asymmetric only, verified with the issuer's public keys. */
-export const ISSUER_ALGORITHMS = [
-	'RS256',
-	'RS384',
-	'RS512',
-	'PS256',
-	'PS384',
-	'PS512',
-	'ES256',
-	'ES384',
-	'ES512',
-	'EdDSA'
-] as const
+export const ISSUER_ALGORITHMS = JWT_ALGORITHMS.filter((algorithm) => !algorithm.startsWith('HS'))
 
 /** One identity provider, as FSA_TOKEN_ISSUERS describes it. */
 export interface IssuerSettings {
