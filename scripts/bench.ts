@@ -239,7 +239,9 @@ async function measureRounds(compared: Compared[], twin: Compared[], openName = 
 	const scripts: (string | undefined)[] = []
 	for (const { name, server, spec } of compared) scripts.push(await prepareScenario(name, server, spec))
 	const twinScripts: (string | undefined)[] = []
-	for (const { name, server, spec } of twin) twinScripts.push(await prepareScenario(name, server, spec))
+	// a script file of its own: the twin's credentials (its API key) are not the main server's
+	for (const { name, server, spec } of twin)
+		twinScripts.push(await prepareScenario(`twin-${name}`, server, spec))
 	// a second warm-up over all of them: the code they share settles once it has seen every route
 	if (warmup > 0) {
 		for (const [index, { server, spec }] of compared.entries())
