@@ -2,15 +2,12 @@
  * FlaskSimpleAuth directives checked and normalised into the `Settings` the framework runs
  * on. The directives themselves are listed once, in `directives.ts`.
  */
-import type { TSchema } from '@sinclair/typebox'
-import { Value } from '@sinclair/typebox/value'
 import { ConfigError, parseErrorFormat, type ErrorFormat } from '../errors'
-import type { CacheKind, CacheSettings } from '../cache/cache'
+import type { CacheSettings } from '../cache/cache'
 import type { ThrottleSettings } from '../authn/throttle'
-import { DIRECTIVES, valueOf, type Directive, type DirectiveName } from './directives'
-import { randomSecret } from '../tokens/secrets'
+import { DIRECTIVES, valueOf, type DirectiveName } from './directives'
 import { checkDirectiveCase, parseTomlFile } from './toml'
-import { OTP_DEFAULTS, OTP_DIGESTS, type OtpOptions } from '../authn/otp'
+import { type OtpOptions } from '../authn/otp'
 import { parseIssuers, type IssuerSettings } from './issuers'
 
 export { DIRECTIVES, type DirectiveName } from './directives'
@@ -31,14 +28,10 @@ export {
 	type PasswordScheme
 } from './values'
 import {
-	ARGON2_DEFAULTS,
-	BCRYPT_DEFAULTS,
-	CACHE_TTL_SECONDS,
 	SCHEMES,
 	MODES,
 	TOKEN_CARRIERS,
 	JWT_ALGORITHMS,
-	FSA_HASH_NAMES,
 	FSA_TOKEN_HASHES,
 	PASSWORD_SCHEMES,
 	TOKEN_TYPES,
@@ -48,6 +41,9 @@ import {
 	type TokenCarrier,
 	type PasswordScheme
 } from './values'
+
+import { checkHeaderValues, checkTypes, choice, fail } from './checks'
+import { cacheSettings, passwordSettings, tokenSettings } from './sections'
 
 export type RawConfig = Record<string, unknown>
 
@@ -117,112 +113,6 @@ export interface Settings {
 	maxDepth: number
 }
 
-function describe(value: unknown): string {
-	return JSON.stringify(value) ?? String(value)
-}
-
-function fail(name: string, message: string, value: unknown): never {
-	throw new ConfigError(`${name} ${message} (got ${describe(value)})`)
-}
-
-/** A directive that takes one of a list: its value (or default), checked against the table's values. */
-function choice<V extends string>(raw: RawConfig, name: DirectiveName, allowed: readonly V[]): V {
-	return oneOf(name, valueOf(raw, name), allowed)
-}
-
-function oneOf<V extends string>(name: string, value: unknown, allowed: readonly V[]): V {
-	if (typeof value !== 'string' || !allowed.includes(value as V))
-		fail(name, `must be one of ${allowed.join(', ')}`, value)
-	return value as V
-}
-
-function expectedType(schema: TSchema): string {
-	switch (schema.type) {
-		case 'string':
-			return 'a string'
-		case 'number':
-			return 'a number'
-		case 'integer':
-			return 'an integer'
-		case 'boolean':
-			return 'a boolean'
-		case 'array':
-			return 'a list'
-		case 'object':
-			return 'a table'
-		default:
-			return 'a string or a list of strings'
-	}
-}
-
-/** Check every directive's type and refuse unknown `FSA_*` keys. */
-function checkTypes(raw: RawConfig): void {
-	for (const [name, value] of Object.entries(raw)) {
-		if (!name.startsWith('FSA_')) continue
-		const directive = (DIRECTIVES as Record<string, Directive>)[name]
-		if (!directive) throw new ConfigError(`unexpected FSA_* directive: ${name}`)
-		if (!Value.Check(directive.schema, value)) {
-			const first = Value.Errors(directive.schema, value).First()
-			const detail =
-				first && first.path
-					? ` at ${first.path}: ${first.message}`
-					: first
-						? `: ${first.message}`
-						: ''
-			fail(name, `must be ${expectedType(directive.schema)}${detail}`, value)
-		}
-	}
-}
-
-/** RFC 9110 tokens: header names, authentication schemes, cookie names. */
-const HTTP_TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
-/** What a header value may hold: Latin-1 text without control characters but tab. */
-const HEADER_TEXT = /^[\t\x20-\x7e\x80-\xff]*$/
-/** The options of @elysiajs/cors: a misspelled one would silently leave its permissive default. */
-const CORS_OPTIONS = [
-	'origin',
-	'methods',
-	'allowedHeaders',
-	'exposeHeaders',
-	'credentials',
-	'maxAge',
-	'preflight',
-	'aot'
-]
-
-/**
- * Directives that end up in response headers must make valid ones: a bad value would
- * otherwise start the service and fail every response that carries it.
- */
-function checkHeaderValues(raw: RawConfig): void {
-	for (const name of [
-		'FSA_REALM',
-		'FSA_TOKEN_ISSUER',
-		'FSA_401_REDIRECT',
-		'FSA_URL_NAME',
-		'FSA_DEFAULT_CONTENT_TYPE'
-	]) {
-		const value = raw[name]
-		if (typeof value === 'string' && !HEADER_TEXT.test(value))
-			fail(name, 'must be text allowed in an HTTP header: no line breaks or control characters', value)
-	}
-	const { FSA_HTTPD_HEADER: httpd, FSA_APIKEY_HEADER: apikey, FSA_TOKEN_NAME: tokenName } = raw
-	if (typeof httpd === 'string' && !HTTP_TOKEN.test(httpd))
-		fail('FSA_HTTPD_HEADER', 'must be a valid HTTP header name', httpd)
-	if (typeof apikey === 'string' && !HTTP_TOKEN.test(apikey))
-		fail('FSA_APIKEY_HEADER', 'must be a valid HTTP header name', apikey)
-	if (raw.FSA_TOKEN_CARRIER !== 'param' && typeof tokenName === 'string' && !HTTP_TOKEN.test(tokenName))
-		fail('FSA_TOKEN_NAME', 'must be a valid HTTP header, scheme or cookie name', tokenName)
-	for (const [header, value] of Object.entries((raw.FSA_ADD_HEADERS ?? {}) as Record<string, string>)) {
-		if (!HTTP_TOKEN.test(header))
-			fail('FSA_ADD_HEADERS', `has an invalid header name "${header}"`, header)
-		if (!HEADER_TEXT.test(value)) fail('FSA_ADD_HEADERS', `has an invalid value for ${header}`, value)
-	}
-	for (const key of Object.keys((raw.FSA_CORS_OPTS ?? {}) as Record<string, unknown>))
-		if (!CORS_OPTIONS.includes(key))
-			fail('FSA_CORS_OPTS', `has an unexpected option "${key}"; known: ${CORS_OPTIONS.join(', ')}`, key)
-}
-
 /** Expand `FSA_AUTH` or an `authn` value into a list of schemes, FlaskSimpleAuth's way. */
 export function expandSchemes(
 	name: string,
@@ -252,118 +142,6 @@ export function expandSchemes(
 	}
 	if (schemes.length === 0) fail(name, 'must name at least one authentication scheme', value)
 	return schemes
-}
-
-function tokenSettings(raw: RawConfig): TokenSettings {
-	const typeValue = choice(raw, 'FSA_TOKEN_TYPE', TOKEN_TYPES)
-	const type = typeValue === 'none' ? null : typeValue
-	const carrier = choice(raw, 'FSA_TOKEN_CARRIER', Object.keys(TOKEN_CARRIERS) as TokenCarrier[])
-	const algo =
-		type === 'jwt'
-			? oneOf('FSA_TOKEN_ALGO', raw.FSA_TOKEN_ALGO ?? 'HS256', JWT_ALGORITHMS)
-			: (FSA_HASH_NAMES[oneOf('FSA_TOKEN_ALGO', raw.FSA_TOKEN_ALGO ?? 'blake2s', FSA_TOKEN_HASHES)] ??
-				(raw.FSA_TOKEN_ALGO as string))
-	if (type === 'fsa' && (raw.FSA_TOKEN_ISSUER as string | undefined)?.includes(':'))
-		fail('FSA_TOKEN_ISSUER', 'must not contain ":", the separator of fsa tokens', raw.FSA_TOKEN_ISSUER)
-	const secret = raw.FSA_TOKEN_SECRET as string | undefined
-	if (secret !== undefined && secret.length < 16)
-		fail('FSA_TOKEN_SECRET', 'must have at least 16 characters', '…')
-	const sign = raw.FSA_TOKEN_SIGN as string | undefined
-	if (sign !== undefined && !(type === 'jwt' && !algo.startsWith('HS')))
-		console.warn('FSA_TOKEN_SIGN is ignored: it is the private key of asymmetric JWT algorithms')
-	if (raw.FSA_TOKEN_LENGTH !== undefined && type === 'jwt')
-		console.warn('FSA_TOKEN_LENGTH is ignored for jwt tokens')
-	if (type === 'jwt' && !algo.startsWith('HS') && secret === undefined)
-		fail('FSA_TOKEN_SECRET', `must be the PEM public key that verifies ${algo} tokens`, secret)
-	return {
-		type: type as 'fsa' | 'jwt' | null,
-		secret: secret ?? randomSecret(),
-		secretConfigured: secret !== undefined,
-		delayMinutes: valueOf(raw, 'FSA_TOKEN_DELAY'),
-		graceMinutes: valueOf(raw, 'FSA_TOKEN_GRACE'),
-		length: valueOf(raw, 'FSA_TOKEN_LENGTH'),
-		algo,
-		issuer: raw.FSA_TOKEN_ISSUER as string | undefined,
-		carrier,
-		name: (raw.FSA_TOKEN_NAME as string | undefined) ?? TOKEN_CARRIERS[carrier],
-		sign: type === 'jwt' && !algo.startsWith('HS') ? sign : undefined,
-		renewal: valueOf(raw, 'FSA_TOKEN_RENEWAL')
-	}
-}
-
-/** The options FSA_PASSWORD_OPTS may set for each scheme. */
-const PASSWORD_OPTIONS: Record<PasswordScheme, string[]> = {
-	argon2: ['memory_cost', 'time_cost'],
-	bcrypt: ['rounds'],
-	plaintext: [],
-	'fsa:otp': ['digits', 'interval', 'digest']
-}
-
-/** fsa:otp's options, as pyotp's TOTP takes them. */
-function otpOptions(opts: Record<string, unknown>): OtpOptions {
-	const digits = (opts.digits as number | undefined) ?? OTP_DEFAULTS.digits
-	if (digits < 6 || digits > 10) fail('FSA_PASSWORD_OPTS', 'digits must be within 6..10', opts)
-	const interval = (opts.interval as number | undefined) ?? OTP_DEFAULTS.interval
-	const digest = oneOf('FSA_PASSWORD_OPTS digest', opts.digest ?? OTP_DEFAULTS.digest, OTP_DIGESTS)
-	return { digits, interval, digest }
-}
-
-function passwordSettings(raw: RawConfig): PasswordSettings {
-	const scheme = choice(raw, 'FSA_PASSWORD_SCHEME', PASSWORD_SCHEMES)
-	const opts = (raw.FSA_PASSWORD_OPTS ?? {}) as Record<string, number>
-	if (scheme === 'plaintext')
-		console.warn('FSA_PASSWORD_SCHEME plaintext stores passwords in clear: use it for tests only')
-	const known = PASSWORD_OPTIONS[scheme]
-	for (const [key, value] of Object.entries(opts)) {
-		if (!known.includes(key))
-			fail(
-				'FSA_PASSWORD_OPTS',
-				`has an unexpected option "${key}" for ${scheme}; known: ${known.join(', ')}`,
-				opts
-			)
-		if (key !== 'digest' && typeof value !== 'number')
-			fail('FSA_PASSWORD_OPTS', `option "${key}" must be an integer`, opts)
-	}
-	if (opts.rounds !== undefined && (opts.rounds < 4 || opts.rounds > 31))
-		fail('FSA_PASSWORD_OPTS', 'rounds must be within 4..31', opts)
-	const patterns = valueOf(raw, 'FSA_PASSWORD_RE').map((source) => {
-		try {
-			return { source, re: new RegExp(source, 'u') }
-		} catch {
-			return fail('FSA_PASSWORD_RE', 'has an invalid regular expression', source)
-		}
-	})
-	return {
-		scheme,
-		options: {
-			memoryCost: opts.memory_cost ?? ARGON2_DEFAULTS.memory_cost,
-			timeCost: opts.time_cost ?? ARGON2_DEFAULTS.time_cost,
-			cost: opts.rounds ?? BCRYPT_DEFAULTS.rounds
-		},
-		otp: otpOptions(opts),
-		minLength: valueOf(raw, 'FSA_PASSWORD_LENGTH'),
-		patterns
-	}
-}
-
-function cacheSettings(raw: RawConfig): CacheSettings {
-	const kind: CacheKind = choice(raw, 'FSA_CACHE', CACHE_KINDS)
-	const opts = (raw.FSA_CACHE_OPTS ?? {}) as { ttl?: number; url?: string }
-	if (kind === 'redis' && (opts.url === undefined || !/^(redis|rediss|valkey):\/\/./.test(opts.url)))
-		fail(
-			'FSA_CACHE_OPTS',
-			'must give the url of the Redis server (redis://host:port) with FSA_CACHE = "redis"',
-			'…'
-		)
-	if (kind !== 'redis' && opts.url !== undefined)
-		fail('FSA_CACHE_OPTS', 'url is for FSA_CACHE = "redis"', '…')
-	return {
-		kind,
-		size: valueOf(raw, 'FSA_CACHE_SIZE'),
-		ttlSeconds: opts.ttl ?? CACHE_TTL_SECONDS,
-		prefix: valueOf(raw, 'FSA_CACHE_PREFIX'),
-		url: opts.url
-	}
 }
 
 /**
