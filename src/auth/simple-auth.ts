@@ -3,7 +3,8 @@
  * FlaskSimpleAuth's managers are (hooks, users, credentials, tokens, authorization, the
  * authentication chain, the cache). The application registers its hooks here.
  */
-import { parseSettings, type RawConfig, type Scheme, type Settings } from './config/settings'
+import type { SimpleAuthOptions, TokenOptions } from './options'
+import { parseSettings, type Scheme, type Settings } from './config/settings'
 import { ErrorResponse } from './errors'
 import { AppHooks, callHook } from './hooks'
 import { UserFacts } from './users'
@@ -15,19 +16,12 @@ import { Credentials } from './authn/credentials'
 import { TokenManager, type TokenIdentity } from './tokens/tokens'
 import { TokenValidation } from './tokens/validation'
 import { IssuerTokens } from './tokens/issuers'
-import type { JwksOptions } from './tokens/jwks'
 import { AuthorizationChecks } from './authz/checks'
 import type { Permission } from './authz/rules'
-import { authenticate, type Authenticated } from './authn/chain'
-import type { AuthnInput, Found, SchemeResult, SchemeServices } from './authn/scheme'
-import { basicScheme } from './authn/basic'
-import { paramScheme } from './authn/param'
-import { tokenScheme } from './authn/token'
-import { oauthScheme } from './authn/oauth'
-import { fakeScheme } from './authn/fake'
-import { httpdScheme } from './authn/httpd'
-import { customScheme } from './authn/custom'
-import { ApiKeyValidation, apiKeyPrefix, apiKeyScheme, newApiKey, type NewApiKey } from './authn/apikey'
+import { authenticate, type Authenticated, type RunScheme } from './authn/chain'
+import type { AuthnInput, Found, SchemeServices } from './authn/scheme'
+import { ApiKeyValidation, apiKeyPrefix, newApiKey, type NewApiKey } from './authn/apikey'
+import { runSchemes } from './authn/schemes'
 import type { CastFunction, SpecialFunction } from './params/args'
 import type {
 	AfterRequest,
@@ -51,46 +45,9 @@ import type {
 } from './types'
 export type * from './types'
 
-export interface SimpleAuthOptions<Custom extends string = never> {
-	/** The application name, default realm. @default "app" */
-	name?: string
-	/** FlaskSimpleAuth directives (FSA_*), as read from a TOML file. */
-	config: RawConfig
-	/**
-	 * Custom authentication schemes by name (FlaskSimpleAuth's FSA_AUTHENTICATION); enable
-	 * them in FSA_AUTH like the built-in ones.
-	 * @example { code: ({ headers }) => codes.get(headers.get('code') ?? '') ?? null }
-	 */
-	authentication?: Record<Custom, AuthenticationScheme>
-	/** FSA_TOKEN_ISSUERS: how identity providers' keys are fetched (a clock for tests, the fetch timeout). */
-	jwks?: JwksOptions
-}
+export type { SimpleAuthOptions, TokenOptions } from './options'
+export { checkPath } from './http/paths'
 
-export interface TokenOptions {
-	/** The realm the token is for. @default FSA_REALM */
-	realm?: string
-	/** Minutes until it expires. @default FSA_TOKEN_DELAY */
-	delayMinutes?: number
-	/** JWT only: the `scope` claim, checked by oauth routes. @default [] */
-	scopes?: string[]
-	/**
-	 * The token the request was authenticated with (`CurrentToken()`), when the new token is
-	 * made from it: the new one expires no later, so renewing never extends a session.
-	 */
-	presented?: string
-}
-
-/**
- * FlaskSimpleAuth's `checkPath`: lower-case path segments joined by dashes, parameters in
- * snake case, and no HTTP method names in the path.
- */
-export function checkPath(method: string, path: string): string | undefined {
-	if (!/^((\/[a-z][a-z0-9]*(-[a-z0-9]+)*|\/:[a-z][_a-z0-9]*)+|\/)$/.test(path))
-		return `invalid path: ${path}`
-	for (const word of ['get', 'post', 'put', 'patch', 'delete'])
-		if (path.split(/[/-]/).includes(word)) return `method name "${word}" in path: ${method} ${path}`
-	return undefined
-}
 /**
  * FlaskSimpleAuth for Elysia: holds the configuration (FSA_* directives) and the
  * application's hooks; `simpleAuth(auth)` turns it into the Elysia plugin. Register hooks
@@ -122,6 +79,8 @@ export class SimpleAuth<Custom extends string = never> implements SchemeServices
 	/** The first part of the keys this instance makes, from the application name. */
 	readonly #apiKeyPrefix: string
 	#served: object | undefined
+	/** One scheme of the chain, by name: built-in or custom. */
+	readonly #runScheme: RunScheme = runSchemes(this)
 
 	constructor(options: SimpleAuthOptions<Custom>) {
 		const custom: Record<string, AuthenticationScheme> = { ...options.authentication }
@@ -474,49 +433,6 @@ export class SimpleAuth<Custom extends string = never> implements SchemeServices
 	/** Forget everything cached about a user: password, credentials, groups, permissions. Returns how many entries. */
 	authUncache(user: string): Promise<number> {
 		return this.#uncache.authUncache(user)
-	}
-
-	/** One scheme of the chain, by name: built-in or custom. */
-	readonly #runScheme = (scheme: Scheme, input: AuthnInput, realm: string): MaybePromise<SchemeResult> => {
-		switch (scheme) {
-			case 'none':
-				return null
-			case 'basic':
-				return this.#passwordAlone(basicScheme(this, input), input)
-			case 'param':
-				return this.#passwordAlone(paramScheme(this, input), input)
-			case 'token':
-				return tokenScheme(this, input, realm)
-			case 'oauth':
-				return oauthScheme(this, input, realm)
-			case 'fake':
-				return fakeScheme(this, input)
-			case 'httpd':
-				return httpdScheme(this, input)
-			case 'apikey':
-				return apiKeyScheme(this, input)
-			default:
-				return customScheme(scheme, this.hooks.schemes[scheme], input, this.settings.serverError)
-		}
-	}
-
-	/** What a password scheme found, refused where the second factor hook wants more than a password. */
-	#passwordAlone(found: MaybePromise<SchemeResult>, input: AuthnInput): MaybePromise<SchemeResult> {
-		const hook = this.hooks.secondFactor
-		if (hook === undefined) return found
-		const check = (result: SchemeResult): MaybePromise<SchemeResult> => {
-			if (result === null) return null
-			const enough = (needed: boolean): SchemeResult => {
-				if (needed !== false)
-					throw new ErrorResponse('second factor required: a password alone is not enough', 401)
-				return result
-			}
-			const needed = callHook('second factor check', this.settings.serverError, () =>
-				hook(result.user, input)
-			)
-			return needed instanceof Promise ? needed.then(enough) : enough(needed)
-		}
-		return found instanceof Promise ? found.then(check) : check(found)
 	}
 
 	/**

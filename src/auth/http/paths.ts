@@ -54,3 +54,15 @@ export function routedRight(url: string, route: string | undefined): boolean {
 	if (routedPathOf(url) === path) return true
 	return route !== undefined && patternMatches(route, path)
 }
+
+/**
+ * FlaskSimpleAuth's `checkPath`: lower-case path segments joined by dashes, parameters in
+ * snake case, and no HTTP method names in the path.
+ */
+export function checkPath(method: string, path: string): string | undefined {
+	if (!/^((\/[a-z][a-z0-9]*(-[a-z0-9]+)*|\/:[a-z][_a-z0-9]*)+|\/)$/.test(path))
+		return `invalid path: ${path}`
+	for (const word of ['get', 'post', 'put', 'patch', 'delete'])
+		if (path.split(/[/-]/).includes(word)) return `method name "${word}" in path: ${method} ${path}`
+	return undefined
+}
