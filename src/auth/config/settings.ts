@@ -5,7 +5,7 @@
 import { ConfigError, parseErrorFormat, type ErrorFormat } from '../errors'
 import type { CacheSettings } from '../cache/cache'
 import type { ThrottleSettings } from '../authn/throttle'
-import { DIRECTIVES, valueOf, type DirectiveName } from './directives'
+import { valueOf } from './directives'
 import { checkDirectiveCase, parseTomlFile } from './toml'
 import { type OtpOptions } from '../authn/otp'
 import { parseIssuers, type IssuerSettings } from './issuers'
@@ -27,20 +27,7 @@ export {
 	type TokenCarrier,
 	type PasswordScheme
 } from './values'
-import {
-	SCHEMES,
-	MODES,
-	TOKEN_CARRIERS,
-	JWT_ALGORITHMS,
-	FSA_TOKEN_HASHES,
-	PASSWORD_SCHEMES,
-	TOKEN_TYPES,
-	CACHE_KINDS,
-	type Scheme,
-	type Mode,
-	type TokenCarrier,
-	type PasswordScheme
-} from './values'
+import { SCHEMES, MODES, type Scheme, type Mode, type TokenCarrier, type PasswordScheme } from './values'
 
 import { checkHeaderValues, checkTypes, choice, fail } from './checks'
 import { cacheSettings, passwordSettings, tokenSettings } from './sections'
