@@ -9,10 +9,10 @@ import {
 	simpleAuth,
 	type BuiltinScheme,
 	type OpenApiDocument,
-	type SimpleAuth
+	type SimpleAuth,
+	withDeadline
 } from '../auth'
 import type { AcmeData } from './store'
-import { withDeadline } from './deadline'
 import { DOCS_ASSETS, DOCS_PATH, SPEC_PATH, docsPage } from './docs'
 import { isPrime } from './primes'
 import { loginAnswer } from './second-factor'

@@ -6,8 +6,7 @@
 import { Database, SQLiteError, type Statement } from 'bun:sqlite'
 // Bun.SQL is read where PostgreSQL is used: reading it loads the client, 3.5 ms of every start
 import type { SQL } from 'bun'
-import { ErrorResponse } from '../auth'
-import { DeadlineExceeded, withDeadline } from './deadline'
+import { ErrorResponse, DeadlineExceeded, withDeadline } from '../auth'
 import { chmodSync, closeSync, openSync, statSync } from 'node:fs'
 
 export type Params = Record<string, string | number | null>

@@ -3,6 +3,7 @@
  * lookup, group checks, object permissions, token validations and revocations, in memory
  * (TTL or LRU, size-bounded) or in Redis so that several instances share it.
  */
+import { DeadlineExceeded, withDeadline } from '../deadline'
 import { RedisClient } from 'bun'
 import { ErrorResponse } from '../errors'
 import { NearCache, UNKNOWN } from './near'
@@ -157,19 +158,6 @@ export const REDIS_TIMEOUT_MS = 500
 /** While Redis is down, one connection attempt at most this often; other requests fail at once. */
 const REDIS_RETRY_MS = 250
 
-class RedisTimeout extends Error {
-	override name = 'RedisTimeout'
-}
-
-/** A promise that rejects with RedisTimeout after `ms`, unless `promise` settles first. */
-function withinTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-	let timer: ReturnType<typeof setTimeout> | undefined
-	const timeout = new Promise<never>((_resolve, reject) => {
-		timer = setTimeout(() => reject(new RedisTimeout(`no answer within ${ms} ms`)), ms)
-	})
-	return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
-}
-
 /** host:port of a Redis URL, for the log (never its password). */
 function redisAddress(url: string): string {
 	try {
@@ -211,7 +199,7 @@ export class RedisBackend implements CacheBackend {
 	#connect(): Promise<void> {
 		if (this.#connecting) return this.#connecting
 		if (Date.now() < this.#retryAt) return Promise.reject(new Error('unreachable'))
-		this.#connecting = withinTimeout(this.client.connect(), REDIS_TIMEOUT_MS)
+		this.#connecting = withDeadline(this.client.connect(), REDIS_TIMEOUT_MS)
 			.catch((error: unknown) => {
 				this.#retryAt = Date.now() + REDIS_RETRY_MS
 				this.client.close()
@@ -225,7 +213,7 @@ export class RedisBackend implements CacheBackend {
 	async run<T>(command: () => Promise<T>): Promise<T> {
 		try {
 			if (!this.client.connected) await this.#connect()
-			const result = await withinTimeout(command(), REDIS_TIMEOUT_MS)
+			const result = await withDeadline(command(), REDIS_TIMEOUT_MS)
 			if (this.#down) {
 				this.#down = false
 				console.error(`cache: redis at ${this.address} answers again`)
@@ -234,12 +222,12 @@ export class RedisBackend implements CacheBackend {
 		} catch (error) {
 			const code = (error as { code?: unknown }).code
 			const lost =
-				error instanceof RedisTimeout ||
+				error instanceof DeadlineExceeded ||
 				!this.client.connected ||
 				(typeof code === 'string' && code.startsWith('ERR_REDIS_CONNECTION'))
 			if (!lost) throw error
 			// a hanging connection is dropped: the next command reconnects
-			if (error instanceof RedisTimeout) this.client.close()
+			if (error instanceof DeadlineExceeded) this.client.close()
 			if (!this.#down) {
 				this.#down = true
 				const reason = error instanceof Error ? error.message : String(error)
