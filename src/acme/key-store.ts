@@ -5,7 +5,7 @@
  * memory while nothing changed in the database (another process included).
  */
 import { err, type ApiKeyRecord } from '../auth'
-import type { SqlDriver } from './sql'
+import { keptReads, type KeptReads, type SqlDriver } from './sql'
 
 /** The table of keys, by engine; times are seconds since the epoch. */
 export const API_KEY_MIGRATION: Record<SqlDriver['dialect'], string> = {
@@ -75,11 +75,12 @@ function recordOf(row: StoredKey | undefined): ApiKeyRecord | null {
 }
 
 export class ApiKeyData {
-	/** Records read at change count `#readAt` (SQLite). */
-	readonly #records = new Map<string, ApiKeyRecord | null>()
-	#readAt = -1
+	/** Records kept while nothing changed (SQLite); PostgreSQL is asked each time. */
+	readonly #records: KeptReads<ApiKeyRecord | null> | undefined
 
-	constructor(readonly driver: SqlDriver) {}
+	constructor(readonly driver: SqlDriver) {
+		this.#records = keptReads(driver, (oneNow, id) => recordOf(oneNow<StoredKey>(KEY_BY_ID, { id })))
+	}
 
 	/** Store a new key; 404 when the user does not exist. */
 	async add(key: {
@@ -107,22 +108,8 @@ export class ApiKeyData {
 	 * at once, from memory while the database has not changed.
 	 */
 	record(id: string): ApiKeyRecord | null | Promise<ApiKeyRecord | null> {
-		const { driver } = this
-		if (driver.oneNow && driver.changeCount) {
-			const count = driver.changeCount()
-			if (count !== this.#readAt) {
-				this.#records.clear()
-				this.#readAt = count
-			}
-			let record = this.#records.get(id)
-			if (record === undefined) {
-				record = recordOf(driver.oneNow<StoredKey>(KEY_BY_ID, { id }))
-				if (this.#records.size >= 10_000) this.#records.clear()
-				this.#records.set(id, record)
-			}
-			return record
-		}
-		return driver.one<StoredKey>(KEY_BY_ID, { id }).then(recordOf)
+		if (this.#records !== undefined) return this.#records.get(id)
+		return this.driver.one<StoredKey>(KEY_BY_ID, { id }).then(recordOf)
 	}
 
 	/** Every key, or a user's, by login then creation; never the key or its hash. */

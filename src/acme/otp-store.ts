@@ -4,7 +4,7 @@
  * codes. Each use is one conditional UPDATE: of two instances given the same code, one wins.
  */
 import { err } from '../auth'
-import type { SqlDriver } from './sql'
+import { keptReads, type KeptReads, type SqlDriver } from './sql'
 
 /** Columns of users: NULL secret means no second factor; backup hashes end with a space each. */
 export const SECOND_FACTOR_MIGRATION = `ALTER TABLE users ADD COLUMN otp_secret TEXT;
@@ -34,13 +34,23 @@ export class OtpData {
 		readonly nextVersion: () => Promise<number>,
 		/** Told of every user whose version changed, once the change is committed. */
 		readonly versionChanged: (login: string) => Promise<void>
-	) {}
+	) {
+		this.#enrolled = keptReads(
+			driver,
+			(oneNow, login) => oneNow(HAS_SECOND_FACTOR, { login }) !== undefined
+		)
+	}
 
-	/** Whether a user has a second factor; SQLite answers at once (this is asked on password logins). */
+	/** Whether users have a second factor, kept while nothing changed (SQLite). */
+	readonly #enrolled: KeptReads<boolean> | undefined
+
+	/**
+	 * Whether a user has a second factor: asked on every password check, SQLite answers at once,
+	 * from memory while nothing changed.
+	 */
 	hasSecondFactor(login: string): boolean | Promise<boolean> {
-		const { driver } = this
-		if (driver.oneNow) return driver.oneNow(HAS_SECOND_FACTOR, { login }) !== undefined
-		return driver.one(HAS_SECOND_FACTOR, { login }).then((row) => row !== undefined)
+		if (this.#enrolled !== undefined) return this.#enrolled.get(login)
+		return this.driver.one(HAS_SECOND_FACTOR, { login }).then((row) => row !== undefined)
 	}
 
 	/** A user's TOTP secret, or null without a second factor. */

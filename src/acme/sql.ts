@@ -22,9 +22,9 @@ export interface SqlDriver {
 	/** `one` without waiting, for an engine that answers in process (SQLite); undefined otherwise. */
 	readonly oneNow?: <T>(sql: string, params?: Params) => T | undefined
 	/**
-	 * A count that moves whenever the data may have changed since it was last asked (a write of
-	 * this driver, a commit of any other connection or process), for an engine that tells it
-	 * cheaply (SQLite); undefined otherwise. What was read at the same count is still true.
+	 * A count that moves whenever the data may have changed (a write of this driver at once, a
+	 * commit of any other connection or process within CHANGES_SEEN_WITHIN_MS), for an engine
+	 * that tells it cheaply (SQLite); undefined otherwise. What was read at the same count holds.
 	 */
 	readonly changeCount?: () => number
 	/** Run a statement; resolves to the number of rows it changed. */
@@ -73,6 +73,58 @@ export function keepPrivate(path: string): void {
 }
 
 /**
+ * How soon a commit of another connection on the same SQLite file (the command line, another
+ * instance) is seen by the reads kept in memory: a millisecond. This connection's own writes are
+ * seen at once.
+ */
+export const CHANGES_SEEN_WITHIN_MS = 1
+
+/**
+ * Answers read by key from an engine that tells its changes cheaply (SQLite), kept in memory
+ * while nothing changed: what was read at the same change count still holds. At most `limit`
+ * answers are kept; past it they are all forgotten.
+ */
+export class KeptReads<T extends NonNullable<unknown> | null> {
+	readonly #answers = new Map<string, T>()
+	#readAt = -1
+
+	constructor(
+		readonly changeCount: () => number,
+		readonly read: (key: string) => T,
+		readonly limit = 10_000
+	) {}
+
+	get(key: string): T {
+		const count = this.changeCount()
+		if (count !== this.#readAt) {
+			this.#answers.clear()
+			this.#readAt = count
+		}
+		let answer = this.#answers.get(key)
+		if (answer === undefined) {
+			answer = this.read(key)
+			if (this.#answers.size >= this.limit) this.#answers.clear()
+			this.#answers.set(key, answer)
+		}
+		return answer
+	}
+}
+
+/**
+ * Reads by key kept in memory for a driver that tells its changes (SQLite), undefined for one
+ * that does not (PostgreSQL: each read is a query).
+ */
+export function keptReads<T extends NonNullable<unknown> | null>(
+	driver: SqlDriver,
+	read: (oneNow: NonNullable<SqlDriver['oneNow']>, key: string) => T
+): KeptReads<T> | undefined {
+	const { changeCount } = driver
+	if (driver.oneNow === undefined || changeCount === undefined) return undefined
+	// the driver's oneNow is read at each call: tests count lookups by replacing it
+	return new KeptReads(changeCount, (key) => read(driver.oneNow!, key))
+}
+
+/**
  * SQLite: WAL with synchronous=FULL (an acknowledged write survives a crash or a power loss),
  * foreign keys on, and a busy timeout for concurrent writers.
  */
@@ -83,6 +135,8 @@ export class SqliteDriver implements SqlDriver {
 	readonly #dataVersion: Statement
 	#lastDataVersion = -1
 	#changes = 0
+	/** When data_version is next asked (performance.now()). */
+	#askAfter = 0
 
 	constructor(path: string) {
 		keepPrivate(path)
@@ -95,14 +149,20 @@ export class SqliteDriver implements SqlDriver {
 	}
 
 	/**
-	 * SQLite's data_version moves when another connection commits (another process included);
-	 * this connection's own writes move the count here. About half the cost of a lookup.
+	 * This connection's own writes move the count at once. SQLite's data_version, which moves
+	 * when another connection commits (another process included), is asked at most once every
+	 * CHANGES_SEEN_WITHIN_MS: it costs as much as a lookup (a read lock, system calls included),
+	 * and asking it on every request took a third of a token route's time.
 	 */
 	readonly changeCount = (): number => {
-		const seen = this.#dataVersion.values()[0][0] as number
-		if (seen !== this.#lastDataVersion) {
-			this.#lastDataVersion = seen
-			this.#changes++
+		const now = performance.now()
+		if (now >= this.#askAfter) {
+			this.#askAfter = now + CHANGES_SEEN_WITHIN_MS
+			const seen = this.#dataVersion.values()[0][0] as number
+			if (seen !== this.#lastDataVersion) {
+				this.#lastDataVersion = seen
+				this.#changes++
+			}
 		}
 		return this.#changes
 	}

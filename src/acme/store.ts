@@ -3,7 +3,7 @@
  * ownership are enforced by the database; its errors become 409 and 404.
  */
 import { err } from '../auth'
-import type { SqlDriver } from './sql'
+import { keptReads, type KeptReads, type SqlDriver } from './sql'
 import { openDriver, type OpenOptions } from './connect'
 import { OtpData, SECOND_FACTOR_MIGRATION } from './otp-store'
 import { API_KEY_MIGRATION, ApiKeyData } from './key-store'
@@ -100,7 +100,14 @@ export class AcmeData {
 	 */
 	onVersionChange: (login: string) => Promise<void> = async () => undefined
 
+	/** Versions kept while nothing changed (SQLite); PostgreSQL is asked each time. */
+	readonly #versions: KeptReads<number | null> | undefined
+
 	private constructor(readonly driver: SqlDriver) {
+		this.#versions = keptReads(
+			driver,
+			(oneNow, login) => oneNow<{ version: number }>(USER_VERSION, { login })?.version ?? null
+		)
 		this.otp = new OtpData(
 			driver,
 			() => this.#nextVersion(),
@@ -253,28 +260,11 @@ export class AcmeData {
 	 * every password check: SQLite answers at once, without a promise.
 	 */
 	userVersion(login: string): number | null | Promise<number | null> {
-		const { driver } = this
-		if (driver.oneNow && driver.changeCount) {
-			// what was read while nothing changed still holds: one cheap question instead of a lookup
-			const count = driver.changeCount()
-			if (count !== this.#versionsAt) {
-				this.#versions.clear()
-				this.#versionsAt = count
-			}
-			let version = this.#versions.get(login)
-			if (version === undefined) {
-				version = driver.oneNow<{ version: number }>(USER_VERSION, { login })?.version ?? null
-				if (this.#versions.size >= 10_000) this.#versions.clear()
-				this.#versions.set(login, version)
-			}
-			return version
-		}
-		return driver.one<{ version: number }>(USER_VERSION, { login }).then((row) => row?.version ?? null)
+		if (this.#versions !== undefined) return this.#versions.get(login)
+		return this.driver
+			.one<{ version: number }>(USER_VERSION, { login })
+			.then((row) => row?.version ?? null)
 	}
-
-	/** Versions read at change count `#versionsAt` (SQLite). */
-	readonly #versions = new Map<string, number | null>()
-	#versionsAt = -1
 
 	/** A version no user of this database ever had: one counter for every login, never reset. */
 	async #nextVersion(): Promise<number> {
