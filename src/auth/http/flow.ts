@@ -2,8 +2,9 @@
  * How a route is authorized, in FlaskSimpleAuth's order: 401 (authentication), 403 (groups),
  * 400 (parameters), 404/403 (object permissions), then before-exec hooks. A route whose
  * declaration is `immediate` is authorized at once, without a promise (Elysia then runs it
- * synchronously); any other route by a hook of its own, which answers what memory knows (a
- * known token or known credentials, a request without body) without waiting.
+ * synchronously). Any other route has hooks of its own: a resolve hook that authenticates
+ * (none on an OPEN route), then a beforeHandle hook that authorizes; both answer what memory
+ * knows (a known token or known credentials, a request without body) without waiting.
  */
 import type { SimpleAuth } from '../simple-auth'
 import type { Authenticated } from '../authn/chain'
@@ -13,9 +14,7 @@ import { ConfigError, ErrorResponse } from '../errors'
 import { fillArgs } from '../params/args'
 import { EarlyResponse } from './responses'
 import { NO_SCOPES, type RequestState } from './state'
-
-/** What the handler receives: the login (null on OPEN routes) and the typed parameters. */
-export type Granted = { user: string | null; args: Record<string, any> }
+import type { RouteDeclaration } from './declaration'
 
 export class RouteFlow {
 	/** Request parameters that belong to authentication: never unexpected. */
@@ -45,7 +44,7 @@ export class RouteFlow {
 	 * string is checked for unexpected parameters, and a body it would not read is refused.
 	 * An undeclared route is closed.
 	 */
-	authorizeNow(state: RequestState, pathParams: Record<string, string> | undefined): Record<string, any> {
+	immediateArgs(state: RequestState, pathParams: Record<string, string> | undefined): Record<string, any> {
 		const { settings } = this.auth
 		if (state.route === undefined) throw new ErrorResponse('currently closed route', 403)
 		const { request } = state
@@ -61,51 +60,64 @@ export class RouteFlow {
 	}
 
 	/**
-	 * Authorize a route that may wait: at once when nothing must be read and the chain answers
-	 * at once (known tokens or credentials), else with a promise.
+	 * Authentication, the resolve hook of every declared route that is not open: a closed route is
+	 * refused (403) before anyone is asked; the request's parameters are loaded (the param scheme
+	 * and a token carried as a parameter read them), then the route's schemes are tried in order
+	 * (401 when none authenticates). At once when nothing must be read and the chain answers from
+	 * memory (a known token, known credentials), else with a promise.
+	 */
+	authenticate(state: RequestState, body: unknown): MaybePromise<{ user: string }> {
+		const route = state.route!
+		if (route.authz.close) throw new ErrorResponse('currently closed route', 403)
+		const loading = state.loadParams(body, this.auth.settings.maxBody)
+		if (loading !== undefined) return loading.then(() => this.#authenticated(state, route))
+		return this.#authenticated(state, route)
+	}
+
+	#authenticated(state: RequestState, route: RouteDeclaration): MaybePromise<{ user: string }> {
+		const found = this.auth.authenticate(state, route.schemes, route.realm)
+		return found instanceof Promise ? found.then((found) => grant(state, found)) : grant(state, found)
+	}
+
+	/**
+	 * Authorization, the beforeHandle hook of every declared route not authorized at once, after
+	 * authentication: groups or scopes (403), parameters (400), object permissions (404/403),
+	 * before-exec hooks. Answers the handler's arguments, at once when nothing waits (no body to
+	 * read, no group, permission or before-exec hook to ask), else with a promise.
 	 */
 	authorize(
 		state: RequestState,
 		body: unknown,
 		pathParams: Record<string, string> | undefined
-	): MaybePromise<Granted> {
+	): MaybePromise<Record<string, any>> {
 		const { auth } = this
 		const route = state.route!
 		const rule = route.authz
-		if (rule.close) throw new ErrorResponse('currently closed route', 403)
+		// loaded already where authentication ran: an OPEN route loads them here
 		const loading = state.loadParams(body, auth.settings.maxBody)
-		if (loading || rule.permissions.length > 0 || auth.hooks.beforeExec.length > 0)
-			return this.#authorizeWaiting(state, pathParams, loading)
-		if (!route.open) {
-			const found = auth.authenticate(state, route.schemes, route.realm)
-			if (found instanceof Promise || (found.scheme !== 'oauth' && rule.groups.length > 0))
-				return this.#authorizeWaiting(state, pathParams, undefined, found)
-			grant(state, found)
-			if (found.scheme === 'oauth') auth.checkScopes(rule.groups, state.scopes)
-		}
-		const args = (state.values = this.#argsOf(state, pathParams))
-		return { user: state.user, args }
+		const askGroups = !route.open && rule.groups.length > 0 && state.scheme !== 'oauth'
+		if (loading || askGroups || rule.permissions.length > 0 || auth.hooks.beforeExec.length > 0)
+			return this.#authorizeWaiting(state, route, pathParams, loading)
+		if (!route.open && state.scheme === 'oauth') auth.checkScopes(rule.groups, state.scopes)
+		return (state.values = this.#argsOf(state, pathParams))
 	}
 
-	/** `authorize`, waiting where it must; `authenticating` is the chain's answer when it was asked. */
+	/** `authorize`, waiting where it must. */
 	async #authorizeWaiting(
 		state: RequestState,
+		route: RouteDeclaration,
 		pathParams: Record<string, string> | undefined,
-		loading: Promise<void> | undefined,
-		authenticating?: MaybePromise<Authenticated>
-	): Promise<Granted> {
+		loading: Promise<void> | undefined
+	): Promise<Record<string, any>> {
 		const { auth } = this
-		const route = state.route!
 		const { authz: rule, schemes } = route
 		if (loading) await loading
 		if (!route.open) {
-			const found = await (authenticating ?? auth.authenticate(state, schemes, route.realm))
-			grant(state, found)
-			if (found.scheme === 'oauth') auth.checkScopes(rule.groups, state.scopes)
+			if (state.scheme === 'oauth') auth.checkScopes(rule.groups, state.scopes)
 			else if (rule.groups.length > 0) {
 				// a key holds only the groups it was given, and only those its user still has
-				if (found.scheme === 'apikey') auth.checkScopes(rule.groups, state.scopes)
-				await auth.checkGroups(found.user, rule.groups)
+				if (state.scheme === 'apikey') auth.checkScopes(rule.groups, state.scopes)
+				await auth.checkGroups(state.user!, rule.groups)
 			}
 		}
 		const args = this.#argsOf(state, pathParams)
@@ -119,8 +131,7 @@ export class RouteFlow {
 			const response = await hook(state.request, state.user, [...schemes])
 			if (response) throw new EarlyResponse(response)
 		}
-		state.values = args
-		return { user: state.user, args }
+		return (state.values = args)
 	}
 
 	/** The route's typed arguments (400 for a missing, invalid or unexpected parameter). */
@@ -135,11 +146,12 @@ export class RouteFlow {
 	}
 }
 
-/** Record who authenticated the request. */
-function grant(state: RequestState, found: Authenticated): void {
+/** Record who authenticated the request; the login, for the handler. */
+function grant(state: RequestState, found: Authenticated): { user: string } {
 	state.user = found.user
 	state.scheme = found.scheme
 	state.scopes = found.scopes ?? NO_SCOPES
 	state.tokenExpires = found.expires
 	state.token = found.token
+	return { user: found.user }
 }

@@ -84,7 +84,7 @@ function servePlugin(auth: SimpleAuth): Served {
 				if (fsa.route !== undefined && !fsa.route.immediate) return
 				return {
 					user: fsa.user,
-					args: flow.authorizeNow(fsa, params as Record<string, string> | undefined)
+					args: flow.immediateArgs(fsa, params as Record<string, string> | undefined)
 				}
 			})
 			.mapResponse({ as: 'global' }, addHeaders)

@@ -1,7 +1,9 @@
 /**
  * The route options `authz`, `authn`, `args` and `realm`, as Elysia macros. A route's options
  * are compiled once into its RouteDeclaration, which chooses the hooks the route needs: none of
- * its own for a route authorized at once, else the body reader and the hook that authorizes.
+ * its own for a route authorized at once, else the body reader, a resolve hook that
+ * authenticates (the scheme chain; none on an OPEN route) and a beforeHandle hook that
+ * authorizes.
  */
 import type { TObject } from '@sinclair/typebox'
 import type { SimpleAuth } from '../simple-auth'
@@ -12,6 +14,15 @@ import { readBody } from '../params/request'
 import { DECLARATION, RouteDeclaration, type RouteOptionValues } from './declaration'
 import type { RouteFlow } from './flow'
 import type { RequestState } from './state'
+
+/** What a route's authorization reads and gives the handler. */
+interface AuthorizedContext {
+	fsa: RequestState
+	body: unknown
+	params?: Record<string, string>
+	user?: string | null
+	args?: Record<string, unknown>
+}
 
 /** Options a route gave before its authz, kept on its hook until authz reads them. */
 const PENDING = Symbol('route options')
@@ -80,17 +91,26 @@ export function routeMacros(auth: SimpleAuth, flow: RouteFlow) {
 		return readBody(request, contentType, settings.maxBody)
 	}
 
-	/** The hook of a route that waits: authentication, groups, parameters, permissions, hooks. */
-	function authorizeLater({
-		fsa,
-		body,
-		params
-	}: {
-		fsa: RequestState
-		body: unknown
-		params?: Record<string, string>
-	}) {
-		return flow.authorize(fsa, body, params)
+	/** The resolve hook of a route that is not open: the scheme chain (401), then `user` for the handler. */
+	function authenticateRoute({ fsa, body }: { fsa: RequestState; body: unknown }) {
+		return flow.authenticate(fsa, body)
+	}
+
+	/**
+	 * The beforeHandle hook of a route not authorized at once: groups, parameters, permissions
+	 * and before-exec hooks; the handler then receives `args`, and `user` (null on OPEN routes).
+	 */
+	function authorizeRoute(context: AuthorizedContext) {
+		// the context is only read and written by property: Elysia, which reads hooks' source,
+		// would prepare every part of the request (headers, cookies) for a hook it is passed on by
+		const args = flow.authorize(context.fsa, context.body, context.params)
+		if (args instanceof Promise)
+			return args.then((args) => {
+				context.user = context.fsa.user
+				context.args = args
+			})
+		context.user = context.fsa.user
+		context.args = args
 	}
 
 	return {
@@ -120,7 +140,21 @@ export function routeMacros(auth: SimpleAuth, flow: RouteFlow) {
 				fsa.route = route
 			}
 			if (route.immediate) return { seed: declared.seed, transform: routeOf }
-			return { seed: declared.seed, transform: routeOf, parse: readRawBody, resolve: authorizeLater }
+			// an OPEN route authenticates no one: it pays for no chain
+			if (route.open)
+				return {
+					seed: declared.seed,
+					transform: routeOf,
+					parse: readRawBody,
+					beforeHandle: authorizeRoute
+				}
+			return {
+				seed: declared.seed,
+				transform: routeOf,
+				parse: readRawBody,
+				resolve: authenticateRoute,
+				beforeHandle: authorizeRoute
+			}
 		},
 		/** The schemes this route accepts, within FSA_AUTH. */
 		authn: (value: string | string[]) => ({
