@@ -79,7 +79,7 @@ export class ApiKeyData {
 	readonly #records: KeptReads<ApiKeyRecord | null> | undefined
 
 	constructor(readonly driver: SqlDriver) {
-		this.#records = keptReads(driver, (oneNow, id) => recordOf(oneNow<StoredKey>(KEY_BY_ID, { id })))
+		this.#records = keptReads(driver, (db, id) => recordOf(db.one<StoredKey>(KEY_BY_ID, { id })))
 	}
 
 	/** Store a new key; 404 when the user does not exist. */

@@ -35,10 +35,7 @@ export class OtpData {
 		/** Told of every user whose version changed, once the change is committed. */
 		readonly versionChanged: (login: string) => Promise<void>
 	) {
-		this.#enrolled = keptReads(
-			driver,
-			(oneNow, login) => oneNow(HAS_SECOND_FACTOR, { login }) !== undefined
-		)
+		this.#enrolled = keptReads(driver, (db, login) => db.one(HAS_SECOND_FACTOR, { login }) !== undefined)
 	}
 
 	/** Whether users have a second factor, kept while nothing changed (SQLite). */

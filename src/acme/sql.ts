@@ -110,18 +110,29 @@ export class KeptReads<T extends NonNullable<unknown> | null> {
 	}
 }
 
+/** The queries of an engine that answers in process (SQLite), without waiting. */
+export interface AtOnce {
+	one<T>(sql: string, params?: Params): T | undefined
+	all<T>(sql: string, params?: Params): T[]
+}
+
 /**
  * Reads by key kept in memory for a driver that tells its changes (SQLite), undefined for one
  * that does not (PostgreSQL: each read is a query).
  */
 export function keptReads<T extends NonNullable<unknown> | null>(
 	driver: SqlDriver,
-	read: (oneNow: NonNullable<SqlDriver['oneNow']>, key: string) => T
+	read: (atOnce: AtOnce, key: string) => T
 ): KeptReads<T> | undefined {
 	const { changeCount } = driver
-	if (driver.oneNow === undefined || changeCount === undefined) return undefined
-	// the driver's oneNow is read at each call: tests count lookups by replacing it
-	return new KeptReads(changeCount, (key) => read(driver.oneNow!, key))
+	if (driver.oneNow === undefined || driver.allNow === undefined || changeCount === undefined)
+		return undefined
+	// the driver's queries are read at each call: tests count lookups by replacing them
+	const atOnce: AtOnce = {
+		one: (sql, params) => driver.oneNow!(sql, params),
+		all: (sql, params) => driver.allNow!(sql, params)
+	}
+	return new KeptReads(changeCount, (key) => read(atOnce, key))
 }
 
 /**

@@ -82,9 +82,9 @@ const USER_STUFF = 'SELECT name, price FROM stuff WHERE owner = $login'
 const USER_VERSION = 'SELECT version FROM users WHERE login = $login'
 type StuffRow = { name: string; price: number }
 
-/** A user's stuff rows as [name, price] pairs in name order; 404 when the user does not exist. */
-function stuffOf(login: string, exists: boolean, rows: StuffRow[]): [string, number][] {
-	if (!exists) err(`no such user: ${login}`, 404)
+/** A user's stuff rows as new [name, price] pairs in name order; 404 for null, no such user. */
+function stuffOf(login: string, rows: readonly StuffRow[] | null): [string, number][] {
+	if (rows === null) err(`no such user: ${login}`, 404)
 	return rows.map((row): [string, number] => [row.name, row.price]).sort((a, b) => byCodePoint(a[0], b[0]))
 }
 
@@ -103,10 +103,18 @@ export class AcmeData {
 	/** Versions kept while nothing changed (SQLite); PostgreSQL is asked each time. */
 	readonly #versions: KeptReads<number | null> | undefined
 
+	/** Each user's stuff rows kept while nothing changed (SQLite); null for no such user. */
+	readonly #stuff: KeptReads<readonly StuffRow[] | null> | undefined
+
 	private constructor(readonly driver: SqlDriver) {
+		this.#stuff = keptReads(driver, (db, login) => {
+			const rows = db.all<StuffRow>(USER_STUFF, { login })
+			// stuff rows imply their owner (a foreign key): only no rows needs the user looked up
+			return rows.length > 0 || db.one(USER_EXISTS, { login }) !== undefined ? rows : null
+		})
 		this.#versions = keptReads(
 			driver,
-			(oneNow, login) => oneNow<{ version: number }>(USER_VERSION, { login })?.version ?? null
+			(db, login) => db.one<{ version: number }>(USER_VERSION, { login })?.version ?? null
 		)
 		this.otp = new OtpData(
 			driver,
@@ -200,26 +208,17 @@ export class AcmeData {
 
 	/**
 	 * The stuff of a user as [name, price] pairs, in name order; 404 when there is no such user.
-	 * SQLite answers at once, without a promise.
+	 * SQLite answers at once, from memory while nothing changed.
 	 */
 	getUserStuff(login: string): [string, number][] | Promise<[string, number][]> {
-		// stuff rows imply their owner (a foreign key): only no rows needs the user looked up
+		if (this.#stuff !== undefined) return stuffOf(login, this.#stuff.get(login))
 		const { driver } = this
-		if (driver.oneNow && driver.allNow) {
-			const rows = driver.allNow<StuffRow>(USER_STUFF, { login })
-			return stuffOf(
-				login,
-				rows.length > 0 || driver.oneNow(USER_EXISTS, { login }) !== undefined,
-				rows
-			)
-		}
 		return driver
 			.all<StuffRow>(USER_STUFF, { login })
 			.then(async (rows) =>
 				stuffOf(
 					login,
-					rows.length > 0 || (await driver.one(USER_EXISTS, { login })) !== undefined,
-					rows
+					rows.length > 0 || (await driver.one(USER_EXISTS, { login })) !== undefined ? rows : null
 				)
 			)
 	}

@@ -43,6 +43,52 @@ describe('SQLite lookups', () => {
 	})
 })
 
+describe('SQLite kept stuff', () => {
+	const dir = mkdtempSync(join(tmpdir(), 'acme-stuff-'))
+	afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+	test("a user's stuff is read once while nothing changes, and each answer is a copy of its own", async () => {
+		const file = join(dir, 'stuff.db')
+		const service = await AcmeData.open(file)
+		const cli = await AcmeData.open(file)
+		try {
+			await service.addUser('susie', 'hash', 'susie@acme.org', false)
+			await service.addStuff('pencil', 'susie', 3.14)
+			let lookups = 0
+			const { driver } = service
+			const allNow = driver.allNow!
+			Object.defineProperty(driver, 'allNow', {
+				value: <T>(sql: string, params?: Record<string, string>) => {
+					lookups++
+					return allNow<T>(sql, params)
+				}
+			})
+			const first = service.getUserStuff('susie') as [string, number][]
+			expect(first).toEqual([['pencil', 3.14]])
+			first[0][1] = 0
+			first.push(['stolen', 1])
+			expect(service.getUserStuff('susie')).toEqual([['pencil', 3.14]])
+			expect(lookups).toBe(1)
+			// the service's own write is seen at once
+			await service.changeStuff('pencil', 2.5)
+			expect(service.getUserStuff('susie')).toEqual([['pencil', 2.5]])
+			expect(lookups).toBe(2)
+			// another connection's within CHANGES_SEEN_WITHIN_MS
+			await cli.addStuff('eraser', 'susie', 1)
+			await Bun.sleep(CHANGES_SEEN_WITHIN_MS + 1)
+			expect(service.getUserStuff('susie')).toEqual([
+				['eraser', 1],
+				['pencil', 2.5]
+			])
+			await cli.deleteUser('susie')
+			await Bun.sleep(CHANGES_SEEN_WITHIN_MS + 1)
+			expect(() => service.getUserStuff('susie')).toThrow('no such user: susie')
+		} finally {
+			await Promise.all([service.close(), cli.close()])
+		}
+	})
+})
+
 describe('SQLite user versions', () => {
 	const dir = mkdtempSync(join(tmpdir(), 'acme-versions-'))
 	afterAll(() => rmSync(dir, { recursive: true, force: true }))
