@@ -139,6 +139,27 @@ describe('the apikey scheme', () => {
 		expect(world.lookups).toEqual([])
 	})
 
+	it('asks the record of a key it accepted before on every request, and checks it again when its hash changed', async () => {
+		const world = makeWorld()
+		const auth = makeAuth(world)
+		const app = makeApp(auth)
+		const { id, key } = issue(auth, world, 'calvin')
+		expect((await call(app, 'GET', '/who', withKey(key))).status).toBe(200)
+		world.lookups.length = 0
+		expect((await call(app, 'GET', '/who', withKey(key))).status).toBe(200)
+		expect(world.lookups).toEqual([id])
+		// the same id now stored with another key's hash: the key that matched before does not
+		world.keys.set(id, { ...world.keys.get(id)!, hash: auth.createApiKey().hash })
+		const response = await call(app, 'GET', '/who', withKey(key))
+		expect(response.status).toBe(401)
+		expect(response.text).toContain('invalid API key')
+		// a wrong secret for an id whose key was accepted is refused too
+		world.keys.set(id, { ...world.keys.get(id)!, hash: hashApiKey(key) })
+		expect((await call(app, 'GET', '/who', withKey(key))).status).toBe(200)
+		const wrong = await call(app, 'GET', '/who', withKey(`test_${id}_${'1'.repeat(64)}`))
+		expect(wrong.status).toBe(401)
+	})
+
 	it('refuses a revoked or expired key at once, as the store says', async () => {
 		const world = makeWorld()
 		const auth = makeAuth(world)

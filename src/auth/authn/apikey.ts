@@ -4,6 +4,8 @@
  * hook, which holds only the key's SHA-256 (the key has 256 random bits: no slow hash needed).
  * The record is asked on every request, so that a revoked, expired or deleted key is refused at
  * once on every instance; a store that answers at once (SQLite) keeps the scheme synchronous.
+ * A key that matched its stored hash is remembered with that hash, as a verified token is: a
+ * busy key is parsed, hashed and compared once while its record keeps the same hash.
  * A key's rate (requests a minute) is counted in the cache's backend, shared through Redis.
  */
 import { ErrorResponse, withDetail } from '../errors'
@@ -65,9 +67,19 @@ export function apiKeyPrefix(name: string): string {
 	return prefix === '' ? 'key' : prefix
 }
 
+/** A key that matched its stored hash once: its id, and the stored hash it matched. */
+interface KnownKey {
+	id: string
+	hash: string
+}
+
 export class ApiKeyValidation {
-	/** Hashes of the keys in use: a busy key is hashed once. */
-	readonly #hashes = new Map<string, string>()
+	/**
+	 * The keys in use that matched their stored hash, as tokens are remembered once verified: a
+	 * busy key is parsed and hashed once. Its record is still asked on every request, and a record
+	 * whose stored hash is not the one the key matched is checked again in full.
+	 */
+	readonly #known = new Map<string, KnownKey>()
 	/** When each key's last use was told to the application (ms since the epoch). */
 	readonly #told = new Map<string, number>()
 
@@ -80,21 +92,33 @@ export class ApiKeyValidation {
 
 	/** Verify a key; 401 says why it is refused, 429 when its rate is spent. */
 	verify(key: string): MaybePromise<Found> {
-		const id = apiKeyId(key)
+		const known = this.#known.get(key)
+		const id = known?.id ?? apiKeyId(key)
 		if (id === undefined) throw new ErrorResponse('invalid API key', 401)
 		const lookup = this.hooks.apiKey
 		if (lookup === undefined)
 			throw new ErrorResponse('no api_key hook for the apikey scheme', this.settings.serverError)
 		const record = callHook('api_key', this.settings.serverError, () => lookup(id))
 		return record instanceof Promise
-			? record.then((found) => this.#accept(key, id, found))
-			: this.#accept(key, id, record)
+			? record.then((found) => this.#accept(key, id, known, found))
+			: this.#accept(key, id, known, record)
 	}
 
-	#accept(key: string, id: string, record: ApiKeyRecord | null | undefined): MaybePromise<Found> {
+	#accept(
+		key: string,
+		id: string,
+		known: KnownKey | undefined,
+		record: ApiKeyRecord | null | undefined
+	): MaybePromise<Found> {
 		// an unknown id and a wrong secret read the same: nothing tells which ids exist
-		if (record === null || record === undefined || !sameSecret(this.#hashOf(key), String(record.hash)))
-			throw new ErrorResponse('invalid API key', 401)
+		if (record === null || record === undefined) throw new ErrorResponse('invalid API key', 401)
+		const stored = String(record.hash)
+		// both hashes are the server's own here: the key itself was compared in constant time
+		if (known === undefined || known.hash !== stored) {
+			if (!sameSecret(hashApiKey(key), stored)) throw new ErrorResponse('invalid API key', 401)
+			if (this.#known.size >= 10_000) this.#known.clear()
+			this.#known.set(key, { id, hash: stored })
+		}
 		if (record.revoked === true) throw new ErrorResponse('revoked API key', 401)
 		if (typeof record.expires === 'number' && record.expires <= Date.now() / 1000)
 			throw new ErrorResponse('expired API key', 401)
@@ -109,15 +133,6 @@ export class ApiKeyValidation {
 				: this.#used(id, found)
 		}
 		return version instanceof Promise ? version.then(then) : then(version)
-	}
-
-	#hashOf(key: string): string {
-		let hash = this.#hashes.get(key)
-		if (hash === undefined) {
-			if (this.#hashes.size >= 10_000) this.#hashes.clear()
-			this.#hashes.set(key, (hash = hashApiKey(key)))
-		}
-		return hash
 	}
 
 	/** Count one request of a rate-limited key; 429 with Retry-After past its rate. */
