@@ -123,6 +123,8 @@ describe('GET /key and DELETE /key/ID', () => {
 		const first = await makeKey(calvin, { scope: [], days: '30', rate: '100' })
 		await makeKey(admin, { scope: 'admin' })
 		await call(acme.app, 'GET', '/hello-me', withKey(first.key))
+		// the last use is written once the request is answered, never before it
+		await new Promise((resolve) => setImmediate(resolve))
 		const listed = await call(acme.app, 'GET', '/key', calvin)
 		expect(listed.status).toBe(200)
 		const rows = listed.json as Record<string, unknown>[]

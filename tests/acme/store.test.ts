@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, spyOn, test } from 'bun:test'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Database } from 'bun:sqlite'
@@ -7,7 +7,7 @@ import { DEFAULT_CONFIG, openAcme } from '../../src/acme'
 import { SimpleAuth } from '../../src/auth'
 import { FAST_PASSWORDS } from '../support/helpers'
 import { AcmeData } from '../../src/acme/store'
-import { CHANGES_SEEN_WITHIN_MS } from '../../src/acme/sql'
+import { CHANGES_SEEN_WITHIN_MS, SqliteDriver } from '../../src/acme/sql'
 import { acmeStoreSuite } from './store-suite'
 import { sqliteStore } from '../support/stores'
 
@@ -85,6 +85,89 @@ describe('SQLite kept stuff', () => {
 			expect(() => service.getUserStuff('susie')).toThrow('no such user: susie')
 		} finally {
 			await Promise.all([service.close(), cli.close()])
+		}
+	})
+})
+
+describe('SQLite group commit', () => {
+	const dir = mkdtempSync(join(tmpdir(), 'acme-group-'))
+	afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+	async function counterDriver(name: string) {
+		const driver = new SqliteDriver(join(dir, name))
+		await driver.migrate(['CREATE TABLE things (name TEXT PRIMARY KEY, n INTEGER NOT NULL) STRICT'])
+		await driver.run("INSERT INTO things VALUES ('one', 0)")
+		return driver
+	}
+
+	test('writes asked for together commit together, and one that fails fails alone', async () => {
+		const driver = await counterDriver('alone.db')
+		try {
+			const results = await Promise.allSettled([
+				driver.run("INSERT INTO things VALUES ('two', 2)"),
+				driver.run("INSERT INTO things VALUES ('one', 1)"),
+				driver.run("UPDATE things SET n = n + 1 WHERE name = 'one'"),
+				driver.run("UPDATE things SET n = n + 1 WHERE name = 'none'")
+			])
+			expect(results.map((result) => result.status)).toEqual([
+				'fulfilled',
+				'rejected',
+				'fulfilled',
+				'fulfilled'
+			])
+			expect(
+				results.map((result) => (result.status === 'fulfilled' ? result.value : undefined))
+			).toEqual([1, undefined, 1, 0])
+			const failed = results[1] as PromiseRejectedResult
+			expect(driver.constraint(failed.reason)).toBe('unique')
+			// each write resolved once committed: another connection sees them
+			const other = new Database(join(dir, 'alone.db'), { readonly: true })
+			try {
+				expect(other.query('SELECT name, n FROM things ORDER BY name').all()).toEqual([
+					{ name: 'one', n: 1 },
+					{ name: 'two', n: 2 }
+				])
+			} finally {
+				other.close()
+			}
+		} finally {
+			await driver.close()
+		}
+	})
+
+	test('ten writes asked for together share one commit: the log grows by a frame or two, not ten', async () => {
+		const driver = await counterDriver('group.db')
+		const wal = join(dir, 'group.db-wal')
+		try {
+			const grown = async (writes: () => Promise<unknown>) => {
+				const before = statSync(wal).size
+				await writes()
+				return statSync(wal).size - before
+			}
+			const update = () => driver.run("UPDATE things SET n = n + 1 WHERE name = 'one'")
+			const oneByOne = await grown(async () => {
+				for (let index = 0; index < 10; index++) await update()
+			})
+			const together = await grown(() => Promise.all(Array.from({ length: 10 }, update)))
+			expect(together).toBeLessThan(oneByOne / 3)
+			expect(driver.oneNow!<{ n: number }>("SELECT n FROM things WHERE name = 'one'")).toEqual({
+				n: 20
+			})
+		} finally {
+			await driver.close()
+		}
+	})
+
+	test('a close commits the writes asked for before it', async () => {
+		const driver = await counterDriver('close.db')
+		const pending = driver.run("UPDATE things SET n = 7 WHERE name = 'one'")
+		await driver.close()
+		expect(await pending).toBe(1)
+		const again = new Database(join(dir, 'close.db'), { readonly: true })
+		try {
+			expect(again.query("SELECT n FROM things WHERE name = 'one'").get()).toEqual({ n: 7 })
+		} finally {
+			again.close()
 		}
 	})
 })
