@@ -12,15 +12,15 @@ import {
 	loadConfigFile,
 	routeTable,
 	type RawConfig
-} from './auth'
-import { DEFAULT_CONFIG, createAcme, openAcme } from './acme'
-import { ListenError, serve } from './serve'
-import { StoreError } from './acme/connect'
-import type { AcmeData } from './acme/store'
-import { enrol } from './acme/second-factor'
-import { issueKey } from './acme/api-keys'
-import { REDIS_TIMEOUT_MS } from './auth/cache/cache'
-import { version } from '../package.json'
+} from '../auth'
+import { DEFAULT_CONFIG, createAcme, openAcme } from '../acme'
+import { ListenError, serve } from '../serve'
+import { StoreError } from '../acme/connect'
+import type { AcmeData } from '../acme/store'
+import { enrol } from '../acme/second-factor'
+import { issueKey } from '../acme/api-keys'
+import { REDIS_TIMEOUT_MS } from '../auth/cache/cache'
+import { version } from '../../package.json'
 
 const COMMON = `  --config FILE       TOML configuration of FSA_* directives (env ACME_CONFIG)
   --db DB             SQLite file, :memory:, or postgres:// URL (env ACME_DB, default acme.db)
