@@ -4,7 +4,7 @@
  */
 import { loadConfigFile, type RawConfig, type SimpleAuth } from '../auth'
 import { openAcme } from '../acme'
-import { REDIS_TIMEOUT_MS } from '../auth/cache/cache'
+import { REDIS_TIMEOUT_MS } from '../auth/cache/redis'
 import { CliError, type Values } from './parse'
 
 /** The configuration: FILE, else --config, else ACME_CONFIG; undefined for the built-in one. */

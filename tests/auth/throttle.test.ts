@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it, setSystemTime } from 'bun:test'
 import { Elysia } from 'elysia'
 import { SimpleAuth, parseSettings, setClientAddress, simpleAuth } from '../../src/auth'
-import { MemoryBackend } from '../../src/auth/cache/cache'
+import { MemoryBackend } from '../../src/auth/cache/memory'
 import { Throttle } from '../../src/auth/authn/throttle'
 import { FAST_PASSWORDS, buildRequest, type RequestOptions } from '../support/helpers'
 

@@ -8,7 +8,8 @@
  */
 import { ErrorResponse, withDetail } from '../errors'
 import { callHook, type AppHooks } from '../hooks'
-import { MemoryBackend, type Cache } from '../cache/cache'
+import type { Cache } from '../cache/cache'
+import { MemoryBackend } from '../cache/memory'
 import type { Settings } from '../config/settings'
 import type { UserFacts } from '../users'
 import type { ApiKeyRecord, MaybePromise } from '../types'

@@ -7,7 +7,8 @@
  * a login with no failure anywhere is known to be clear without asking Redis.
  */
 import { ErrorResponse } from '../errors'
-import { MemoryBackend, type CacheBackend } from '../cache/cache'
+import type { CacheBackend } from '../cache/backend'
+import { MemoryBackend } from '../cache/memory'
 import type { NearCache } from '../cache/near'
 
 export interface ThrottleSettings {
