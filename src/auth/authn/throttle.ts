@@ -219,6 +219,7 @@ export class Throttle {
 		this.#lastFailure = Date.now()
 		const keys = [this.#loginKey(login, address), this.#addressKey(address)]
 		for (const key of keys) this.#failed(key)
+		// memory counts at once, Redis with a promise: Promise.all takes either
 		await Promise.all([
 			this.backend.increment(keys[0], windowSeconds),
 			this.backend.increment(keys[1], windowSeconds),

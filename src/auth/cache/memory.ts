@@ -86,12 +86,8 @@ export class MemoryBackend implements CacheBackend {
 		return entry.value as number
 	}
 
-	async increment(key: string, windowSeconds: number): Promise<{ count: number; remainingMs: number }> {
-		return this.incrementNow(key, windowSeconds)
-	}
-
-	/** `increment` without waiting: the hot path of a rate-limited API key. */
-	incrementNow(key: string, windowSeconds: number): { count: number; remainingMs: number } {
+	/** Counted at once, without a promise: the hot path of a rate-limited API key. */
+	increment(key: string, windowSeconds: number): { count: number; remainingMs: number } {
 		const now = Date.now()
 		const entry = this.#live(key)
 		if (entry) {
