@@ -86,7 +86,7 @@ export class Throttle {
 	 * Whether memory says at once that a login from an address is clear: no failure of it
 	 * counted, and the address under its limit; undefined when the backend must be asked.
 	 */
-	clearNow(login: string, address: string): boolean | undefined {
+	knownClear(login: string, address: string): boolean | undefined {
 		if (!this.settings.enabled) return true
 		if (!(this.backend instanceof MemoryBackend)) {
 			// Redis: every failure is heard of within the staleness bound while memory is trusted
