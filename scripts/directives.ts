@@ -1,6 +1,6 @@
 /**
  * The README's directive table and the supported rows of docs/DIRECTIVES.md, made from
- * src/auth/config/directives.ts so that they never disagree: `bun scripts/directives.ts`
+ * src/auth/config/directives/ so that they never disagree: `bun scripts/directives.ts`
  * prints the README's table, `--write` rewrites both documents in place
  * (tests/auth/directives.test.ts checks them).
  */

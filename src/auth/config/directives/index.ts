@@ -15,7 +15,7 @@ import {
 	PASSWORD_SCHEMES,
 	TOKEN_CARRIERS,
 	TOKEN_TYPES
-} from './values'
+} from '../values'
 
 const StringOrList = T.Union([T.String(), T.Array(T.String())])
 const Status = (minimum: number) => T.Integer({ minimum, maximum: 599 })
