@@ -4,7 +4,8 @@
  * prints the README's table, `--write` rewrites both documents in place
  * (tests/auth/directives.test.ts checks them).
  */
-import { DIRECTIVES, documented, shownDefault, type Directive } from '../src/auth/config/directives'
+import { DIRECTIVES } from '../src/auth/config/directives'
+import { documented, shownDefault, type Directive } from '../src/auth/config/directives/directive'
 
 const cell = (text: string) => text.replaceAll('|', '\\|')
 
