@@ -6,7 +6,7 @@
 import type { SimpleAuthOptions, TokenOptions } from './options'
 import { parseSettings, type Scheme, type Settings } from './config/settings'
 import { ErrorResponse } from './errors'
-import { AppHooks, callHook } from './hooks'
+import { AppHooks } from './hooks'
 import { UserFacts } from './users'
 import { Cache } from './cache/cache'
 import { Uncache } from './cache/uncache'
@@ -112,23 +112,10 @@ export class SimpleAuth<Custom extends string = never> implements SchemeServices
 		if (settings.issuers.length > 0)
 			this.issuerTokens = new IssuerTokens(
 				settings.issuers,
-				this.#localUser,
+				(login) => this.#users.exists(login),
 				settings.token.graceMinutes * 60,
 				options.jwks
 			)
-	}
-
-	/** Whether a login is a user here, as the user version or get_user_pass hook tells (identity provider tokens). */
-	readonly #localUser = async (login: string): Promise<boolean> => {
-		if (this.#users.versioned) return (await this.#users.version(login)) !== null
-		const hook = this.hooks.getUserPass
-		if (hook === undefined)
-			throw new ErrorResponse(
-				'FSA_TOKEN_ISSUERS: a get_user_pass or user_version hook must tell which users exist (or set local_users = false)',
-				this.settings.serverError
-			)
-		const stored = await callHook('get_user_pass', this.settings.serverError, () => hook(login))
-		return stored !== null && stored !== undefined
 	}
 
 	/**
