@@ -300,19 +300,8 @@ export class SimpleAuth<Custom extends string = never> implements SchemeServices
 	}
 
 	/** Hash a password after checking FSA_PASSWORD_LENGTH and FSA_PASSWORD_RE (400 when weak). */
-	async hashPassword(password: string): Promise<string> {
-		this.passwords.checkStrength(password)
-		const quality = this.hooks.passwordQuality
-		if (quality) {
-			let good: boolean
-			try {
-				good = await quality(password)
-			} catch (error) {
-				throw new ErrorResponse(`password quality too low: ${(error as Error).message}`, 400)
-			}
-			if (!good) throw new ErrorResponse('password quality too low', 400)
-		}
-		return this.passwords.hash(password, false)
+	hashPassword(password: string): Promise<string> {
+		return this.passwords.hashNew(password, this.hooks.passwordQuality)
 	}
 
 	/**
