@@ -5,7 +5,6 @@
  */
 import type { SimpleAuthOptions, TokenOptions } from './options'
 import { parseSettings, type Scheme, type Settings } from './config/settings'
-import { ErrorResponse } from './errors'
 import { AppHooks } from './hooks'
 import { UserFacts } from './users'
 import { Cache } from './cache/cache'
@@ -323,21 +322,8 @@ export class SimpleAuth<Custom extends string = never> implements SchemeServices
 	 * FSA_TOKEN_TYPE, valid FSA_TOKEN_DELAY minutes unless `delayMinutes` says otherwise.
 	 * @example const token = await auth.createToken(user, { delayMinutes: 10 })
 	 */
-	async createToken(user: string, options: TokenOptions = {}): Promise<string> {
-		let notAfter: number | undefined
-		if (options.presented !== undefined) {
-			notAfter = this.tokens.expiresOf(options.presented)
-			// a token of another kind (an oauth one without a readable expiry) makes nothing longer-lived
-			if (notAfter === undefined) throw new ErrorResponse('the presented token has no expiry', 401)
-		}
-		return this.tokens.create(
-			user,
-			options.realm ?? this.settings.realm,
-			options.delayMinutes,
-			options.scopes,
-			await this.#tokenValidation.versionFor(user),
-			notAfter
-		)
+	createToken(user: string, options: TokenOptions = {}): Promise<string> {
+		return this.#tokenValidation.create(user, options)
 	}
 
 	/**
