@@ -282,16 +282,12 @@ export class SimpleAuth<Custom extends string = never> implements SchemeServices
 	 * (or FSA_AUTHZ_SCOPES) declares any, and something must be able to check it.
 	 */
 	hasGroup(name: string): boolean {
-		const { authzGroups, authzScopes, auth } = this.settings
-		const asGroup =
-			this.hasCheckableGroup(name) && (authzGroups.length === 0 || authzGroups.includes(name))
-		const asScope = auth.includes('oauth') && (authzScopes.length === 0 || authzScopes.includes(name))
-		return asGroup || asScope
+		return this.#authorization.hasGroup(name)
 	}
 
 	/** Whether something can check membership of a group (its own checker or the catch-all). */
 	hasCheckableGroup(name: string): boolean {
-		return this.hooks.groupChecks.has(name) || this.hooks.userInGroup !== undefined
+		return this.#authorization.hasCheckableGroup(name)
 	}
 
 	hasDomain(domain: string): boolean {
