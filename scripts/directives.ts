@@ -1,10 +1,11 @@
 /**
  * The README's directive table and the supported rows of docs/DIRECTIVES.md, made from
- * src/auth/config/directives.ts so that they never disagree: `bun scripts/directives.ts`
+ * src/auth/config/directives/ so that they never disagree: `bun scripts/directives.ts`
  * prints the README's table, `--write` rewrites both documents in place
  * (tests/auth/directives.test.ts checks them).
  */
-import { DIRECTIVES, documented, shownDefault, type Directive } from '../src/auth/config/directives'
+import { DIRECTIVES } from '../src/auth/config/directives'
+import { documented, shownDefault, type Directive } from '../src/auth/config/directives/directive'
 
 const cell = (text: string) => text.replaceAll('|', '\\|')
 

@@ -40,7 +40,7 @@ export {
 	type BuiltinScheme,
 	type DirectiveName
 } from './config/settings'
-export type { Directive } from './config/directives'
+export type { Directive } from './config/directives/directive'
 export {
 	JsonData,
 	Special,

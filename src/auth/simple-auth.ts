@@ -5,8 +5,7 @@
  */
 import type { SimpleAuthOptions, TokenOptions } from './options'
 import { parseSettings, type Scheme, type Settings } from './config/settings'
-import { ErrorResponse } from './errors'
-import { AppHooks, callHook } from './hooks'
+import { AppHooks } from './hooks'
 import { UserFacts } from './users'
 import { Cache } from './cache/cache'
 import { Uncache } from './cache/uncache'
@@ -112,23 +111,10 @@ export class SimpleAuth<Custom extends string = never> implements SchemeServices
 		if (settings.issuers.length > 0)
 			this.issuerTokens = new IssuerTokens(
 				settings.issuers,
-				this.#localUser,
+				(login) => this.#users.exists(login),
 				settings.token.graceMinutes * 60,
 				options.jwks
 			)
-	}
-
-	/** Whether a login is a user here, as the user version or get_user_pass hook tells (identity provider tokens). */
-	readonly #localUser = async (login: string): Promise<boolean> => {
-		if (this.#users.versioned) return (await this.#users.version(login)) !== null
-		const hook = this.hooks.getUserPass
-		if (hook === undefined)
-			throw new ErrorResponse(
-				'FSA_TOKEN_ISSUERS: a get_user_pass or user_version hook must tell which users exist (or set local_users = false)',
-				this.settings.serverError
-			)
-		const stored = await callHook('get_user_pass', this.settings.serverError, () => hook(login))
-		return stored !== null && stored !== undefined
 	}
 
 	/**
@@ -296,16 +282,12 @@ export class SimpleAuth<Custom extends string = never> implements SchemeServices
 	 * (or FSA_AUTHZ_SCOPES) declares any, and something must be able to check it.
 	 */
 	hasGroup(name: string): boolean {
-		const { authzGroups, authzScopes, auth } = this.settings
-		const asGroup =
-			this.hasCheckableGroup(name) && (authzGroups.length === 0 || authzGroups.includes(name))
-		const asScope = auth.includes('oauth') && (authzScopes.length === 0 || authzScopes.includes(name))
-		return asGroup || asScope
+		return this.#authorization.hasGroup(name)
 	}
 
 	/** Whether something can check membership of a group (its own checker or the catch-all). */
 	hasCheckableGroup(name: string): boolean {
-		return this.hooks.groupChecks.has(name) || this.hooks.userInGroup !== undefined
+		return this.#authorization.hasCheckableGroup(name)
 	}
 
 	hasDomain(domain: string): boolean {
@@ -313,19 +295,8 @@ export class SimpleAuth<Custom extends string = never> implements SchemeServices
 	}
 
 	/** Hash a password after checking FSA_PASSWORD_LENGTH and FSA_PASSWORD_RE (400 when weak). */
-	async hashPassword(password: string): Promise<string> {
-		this.passwords.checkStrength(password)
-		const quality = this.hooks.passwordQuality
-		if (quality) {
-			let good: boolean
-			try {
-				good = await quality(password)
-			} catch (error) {
-				throw new ErrorResponse(`password quality too low: ${(error as Error).message}`, 400)
-			}
-			if (!good) throw new ErrorResponse('password quality too low', 400)
-		}
-		return this.passwords.hash(password, false)
+	hashPassword(password: string): Promise<string> {
+		return this.passwords.hashNew(password, this.hooks.passwordQuality)
 	}
 
 	/**
@@ -347,21 +318,8 @@ export class SimpleAuth<Custom extends string = never> implements SchemeServices
 	 * FSA_TOKEN_TYPE, valid FSA_TOKEN_DELAY minutes unless `delayMinutes` says otherwise.
 	 * @example const token = await auth.createToken(user, { delayMinutes: 10 })
 	 */
-	async createToken(user: string, options: TokenOptions = {}): Promise<string> {
-		let notAfter: number | undefined
-		if (options.presented !== undefined) {
-			notAfter = this.tokens.expiresOf(options.presented)
-			// a token of another kind (an oauth one without a readable expiry) makes nothing longer-lived
-			if (notAfter === undefined) throw new ErrorResponse('the presented token has no expiry', 401)
-		}
-		return this.tokens.create(
-			user,
-			options.realm ?? this.settings.realm,
-			options.delayMinutes,
-			options.scopes,
-			await this.#tokenValidation.versionFor(user),
-			notAfter
-		)
+	createToken(user: string, options: TokenOptions = {}): Promise<string> {
+		return this.#tokenValidation.create(user, options)
 	}
 
 	/**

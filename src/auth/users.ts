@@ -1,6 +1,7 @@
 /**
  * What the framework knows of a user through the application's hooks: the user's version, part
- * of the key of every cached fact about the user, and the stored password hash.
+ * of the key of every cached fact about the user, the stored password hash, and whether the
+ * user exists at all.
  */
 import { ErrorResponse } from './errors'
 import { callHook, hookFailed, type AppHooks } from './hooks'
@@ -104,6 +105,19 @@ export class UserFacts {
 			// the checks that wait report it
 		}
 		return undefined
+	}
+
+	/** Whether a login is a user here, as the user version or get_user_pass hook tells (identity provider tokens). */
+	async exists(login: string): Promise<boolean> {
+		if (this.versioned) return (await this.version(login)) !== null
+		const hook = this.hooks.getUserPass
+		if (hook === undefined)
+			throw new ErrorResponse(
+				'FSA_TOKEN_ISSUERS: a get_user_pass or user_version hook must tell which users exist (or set local_users = false)',
+				this.serverError
+			)
+		const stored = await callHook('get_user_pass', this.serverError, () => hook(login))
+		return stored !== null && stored !== undefined
 	}
 
 	/** The stored hash of a login; found hashes are cached, unknown users are not (they may be created). */

@@ -69,7 +69,7 @@ describe('a start of the executable', () => {
 	it('loads the service itself', () => {
 		// the checks below would pass on an empty bundle
 		expect(
-			holds(eager, { cli: 'src/cli.ts', routes: 'src/acme/routes.ts', sqlite: 'bun:sqlite' })
+			holds(eager, { cli: 'src/cli/index.ts', routes: 'src/acme/routes.ts', sqlite: 'bun:sqlite' })
 		).toEqual({
 			cli: true,
 			routes: true,

@@ -10,7 +10,7 @@
  */
 import { ErrorResponse, withDetail } from '../errors'
 import { callHook, type AppHooks } from '../hooks'
-import { MemoryBackend, type Cache } from '../cache/cache'
+import type { Cache } from '../cache/cache'
 import type { Settings } from '../config/settings'
 import type { UserFacts } from '../users'
 import type { ApiKeyRecord, MaybePromise } from '../types'
@@ -146,8 +146,9 @@ export class ApiKeyValidation {
 					'retry-after': String(Math.max(1, Math.ceil(remainingMs / 1000)))
 				})
 		}
-		if (backend instanceof MemoryBackend) return check(backend.incrementNow(key, RATE_WINDOW_SECONDS))
-		return backend.increment(key, RATE_WINDOW_SECONDS).then(check)
+		// memory counts at once: no promise on the path of a rate-limited key
+		const counted = backend.increment(key, RATE_WINDOW_SECONDS)
+		return counted instanceof Promise ? counted.then(check) : check(counted)
 	}
 
 	/** Tell the application the key was used, at most once a minute; no request waits for it. */

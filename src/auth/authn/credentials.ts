@@ -55,7 +55,7 @@ export class Credentials {
 	/** Whether memory may know a login's credentials: cached, and nothing throttles the login. */
 	#mayRemember(login: string, address: string): boolean {
 		if (!this.hooks.getUserPass || !this.settings.passwordCache || !this.cache.enabled) return false
-		return this.throttle.clearNow(login, address) === true
+		return this.throttle.knownClear(login, address) === true
 	}
 
 	#key(login: string, version: unknown, password: string, stored: string): string {

@@ -1,9 +1,10 @@
 /**
- * Passwords: strength rules checked when hashing, hashing and verification with
- * `Bun.password` (argon2id by default, or bcrypt), or one-time codes (fsa:otp).
+ * Passwords: strength rules and the application's quality hook checked when hashing, hashing and
+ * verification with `Bun.password` (argon2id by default, or bcrypt), or one-time codes (fsa:otp).
  */
 import type { PasswordSettings } from '../config/settings'
 import { ErrorResponse } from '../errors'
+import type { PasswordQuality } from '../types'
 import { sameSecret } from '../tokens/secrets'
 import { decodeBase32, randomOtpSecret, verifyOtp } from './otp'
 
@@ -45,6 +46,21 @@ export class PasswordManager {
 		// Bun.password throws a TypeError (a 500) on an empty password
 		if (password === '') throw new ErrorResponse('password must not be empty', 400)
 		return Bun.password.hash(password, this.#options())
+	}
+
+	/** Hash a user's new password: the strength rules, then the application's quality hook (400 when weak). */
+	async hashNew(password: string, quality: PasswordQuality | undefined): Promise<string> {
+		this.checkStrength(password)
+		if (quality) {
+			let good: boolean
+			try {
+				good = await quality(password)
+			} catch (error) {
+				throw new ErrorResponse(`password quality too low: ${(error as Error).message}`, 400)
+			}
+			if (!good) throw new ErrorResponse('password quality too low', 400)
+		}
+		return this.hash(password, false)
 	}
 
 	/** Whether the password matches the stored hash; a malformed hash never matches. */

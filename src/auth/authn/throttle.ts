@@ -7,7 +7,8 @@
  * a login with no failure anywhere is known to be clear without asking Redis.
  */
 import { ErrorResponse } from '../errors'
-import { MemoryBackend, type CacheBackend } from '../cache/cache'
+import type { CacheBackend } from '../cache/backend'
+import { MemoryBackend } from '../cache/memory'
 import type { NearCache } from '../cache/near'
 
 export interface ThrottleSettings {
@@ -85,7 +86,7 @@ export class Throttle {
 	 * Whether memory says at once that a login from an address is clear: no failure of it
 	 * counted, and the address under its limit; undefined when the backend must be asked.
 	 */
-	clearNow(login: string, address: string): boolean | undefined {
+	knownClear(login: string, address: string): boolean | undefined {
 		if (!this.settings.enabled) return true
 		if (!(this.backend instanceof MemoryBackend)) {
 			// Redis: every failure is heard of within the staleness bound while memory is trusted
@@ -218,6 +219,7 @@ export class Throttle {
 		this.#lastFailure = Date.now()
 		const keys = [this.#loginKey(login, address), this.#addressKey(address)]
 		for (const key of keys) this.#failed(key)
+		// memory counts at once, Redis with a promise: Promise.all takes either
 		await Promise.all([
 			this.backend.increment(keys[0], windowSeconds),
 			this.backend.increment(keys[1], windowSeconds),

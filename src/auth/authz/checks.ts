@@ -1,6 +1,7 @@
 /**
  * Authorization checks with their cache: groups (403), oauth scopes (403) and object
- * permissions (404 for a missing object, 403 for a refusal), keyed by the user's version.
+ * permissions (404 for a missing object, 403 for a refusal), keyed by the user's version; and
+ * which groups and scopes a route may name.
  */
 import type { Settings } from '../config/settings'
 import { ErrorResponse } from '../errors'
@@ -16,6 +17,23 @@ export class AuthorizationChecks {
 		readonly users: UserFacts,
 		readonly cache: Cache
 	) {}
+
+	/**
+	 * Whether a route may name this group or scope: it must be declared when FSA_AUTHZ_GROUPS
+	 * (or FSA_AUTHZ_SCOPES) declares any, and something must be able to check it.
+	 */
+	hasGroup(name: string): boolean {
+		const { authzGroups, authzScopes, auth } = this.settings
+		const asGroup =
+			this.hasCheckableGroup(name) && (authzGroups.length === 0 || authzGroups.includes(name))
+		const asScope = auth.includes('oauth') && (authzScopes.length === 0 || authzScopes.includes(name))
+		return asGroup || asScope
+	}
+
+	/** Whether something can check membership of a group (its own checker or the catch-all). */
+	hasCheckableGroup(name: string): boolean {
+		return this.hooks.groupChecks.has(name) || this.hooks.userInGroup !== undefined
+	}
 
 	/** oauth: every scope the route names must be in the token; 403 for the first missing. */
 	checkScopes(scopes: readonly string[], granted: readonly string[]): void {

@@ -8,7 +8,9 @@
  * heartbeat is heard again.
  */
 import { RedisClient } from 'bun'
-import { MemoryBackend, REDIS_TIMEOUT_MS, type CacheBackend, type RedisBackend } from './cache'
+import type { CacheBackend } from './backend'
+import { MemoryBackend } from './memory'
+import { REDIS_TIMEOUT_MS, type RedisBackend } from './redis'
 
 /** What memory cannot answer: ask Redis (or the hook). */
 export const UNKNOWN: unique symbol = Symbol('unknown')

@@ -5,7 +5,8 @@
 import type { TSchema } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import { ConfigError } from '../errors'
-import { DIRECTIVES, valueOf, type Directive, type DirectiveName } from './directives'
+import { DIRECTIVES, valueOf, type DirectiveName } from './directives'
+import type { Directive } from './directives/directive'
 import type { RawConfig } from './settings'
 
 function describe(value: unknown): string {

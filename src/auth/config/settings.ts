@@ -1,6 +1,6 @@
 /**
  * FlaskSimpleAuth directives checked and normalised into the `Settings` the framework runs
- * on. The directives themselves are listed once, in `directives.ts`.
+ * on. The directives themselves are listed once, in `directives/`.
  */
 import { ConfigError, parseErrorFormat, type ErrorFormat } from '../errors'
 import type { CacheSettings } from '../cache/cache'

@@ -9,6 +9,7 @@ import { UNKNOWN, type Cache } from '../cache/cache'
 import type { UserFacts } from '../users'
 import type { TokenIdentity, TokenManager, TokenVersion } from './tokens'
 import type { MaybePromise } from '../types'
+import type { TokenOptions } from '../options'
 
 interface TokenKeys {
 	revoked: string
@@ -138,8 +139,29 @@ export class TokenValidation {
 		return this.users.versioned && this.tokens.canCreate ? this.#versionOfTokenUser : undefined
 	}
 
+	/**
+	 * A new token for a user, bound to the user's version; made from a presented token, it
+	 * expires no later than that one.
+	 */
+	async create(user: string, options: TokenOptions): Promise<string> {
+		let notAfter: number | undefined
+		if (options.presented !== undefined) {
+			notAfter = this.tokens.expiresOf(options.presented)
+			// a token of another kind (an oauth one without a readable expiry) makes nothing longer-lived
+			if (notAfter === undefined) throw new ErrorResponse('the presented token has no expiry', 401)
+		}
+		return this.tokens.create(
+			user,
+			options.realm ?? this.settings.realm,
+			options.delayMinutes,
+			options.scopes,
+			await this.#versionFor(user),
+			notAfter
+		)
+	}
+
 	/** The version a new token of this user is bound to, or undefined when tokens are not bound. */
-	async versionFor(login: string): Promise<string | undefined> {
+	async #versionFor(login: string): Promise<string | undefined> {
 		if (!this.#bound) return undefined
 		const version = await this.users.version(login)
 		if (version === null) throw new ErrorResponse(`no such user: ${login}`, 404)
