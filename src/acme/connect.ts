@@ -5,7 +5,9 @@
  */
 import { existsSync } from 'node:fs'
 import { dirname } from 'node:path'
-import { PostgresDriver, SqliteDriver, unreachable, type SqlDriver } from './sql'
+import type { SqlDriver } from './sql'
+import { SqliteDriver } from './sqlite'
+import { PostgresDriver, unreachable } from './postgres'
 
 /** The database cannot be opened: the message is one line for the operator. */
 export class StoreError extends Error {

@@ -7,7 +7,7 @@ import { DEFAULT_CONFIG, openAcme } from '../../src/acme'
 import { SimpleAuth } from '../../src/auth'
 import { FAST_PASSWORDS } from '../support/helpers'
 import { AcmeData } from '../../src/acme/store'
-import { CHANGES_SEEN_WITHIN_MS, SqliteDriver } from '../../src/acme/sql'
+import { CHANGES_SEEN_WITHIN_MS, SqliteDriver } from '../../src/acme/sqlite'
 import { acmeStoreSuite } from './store-suite'
 import { sqliteStore } from '../support/stores'
 
