@@ -23,6 +23,7 @@ import type {
 	PasswordQuality,
 	PathCheck,
 	RequestLog,
+	RequestRecord,
 	SecondFactor,
 	UserInGroup,
 	UserVersion
@@ -76,6 +77,8 @@ export class AppHooks {
 	#afterRequest: readonly AfterRequest[] = NONE
 	#beforeExec: readonly BeforeExec[] = NONE
 	#requestLog: readonly RequestLog[] = NONE
+	/** The same receivers, as a plain array: walked on every request, faster than a frozen one. */
+	#requestLogWalked: RequestLog[] = []
 	#headers: Readonly<Record<string, HeaderValue>> = Object.freeze({})
 	#sealed = false
 
@@ -132,5 +135,16 @@ export class AppHooks {
 	/** A receiver of the request log may come at any time: it changes no answer. */
 	addRequestLog(hook: RequestLog): void {
 		this.#requestLog = Object.freeze([...this.#requestLog, hook])
+		this.#requestLogWalked = [...this.#requestLog]
+	}
+
+	/** Whether anything receives the request log. */
+	get logging(): boolean {
+		return this.#requestLogWalked.length > 0
+	}
+
+	/** Give every receiver of the request log its record. */
+	log(record: RequestRecord): void {
+		for (const hook of this.#requestLogWalked) hook(record)
 	}
 }

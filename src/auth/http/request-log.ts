@@ -26,7 +26,7 @@ export function logRequest(
 	status: number,
 	failure?: ErrorResponse
 ): void {
-	if (auth.hooks.requestLog.length === 0) return
+	if (!auth.hooks.logging) return
 	const { request } = state
 	const record: RequestRecord = {
 		ts: isoNow(),
@@ -40,5 +40,5 @@ export function logRequest(
 	}
 	if (failure) record.error = failure.message
 	if (failure?.detail !== undefined) record.attempt = failure.detail
-	for (const hook of auth.hooks.requestLog) hook(record)
+	auth.hooks.log(record)
 }
