@@ -96,7 +96,7 @@ export function responseMapping(auth: SimpleAuth) {
 	 * Response here (Response.json, then the headers: cheaper than Elysia's mapping with
 	 * headers), kept in the state for the hook to return; other values get their headers.
 	 */
-	function mapNow({ set, fsa, responseValue }: MapContext): void {
+	function mapValue({ set, fsa, responseValue }: MapContext): void {
 		if (
 			fsa !== undefined &&
 			set.status === 200 &&
@@ -145,7 +145,7 @@ export function responseMapping(auth: SimpleAuth) {
 			}
 		: // (returning a property, not a call's result, which Elysia would await)
 			function addHeaders({ set, fsa, responseValue }: MapContext): Response | undefined {
-				mapNow({ set, fsa, responseValue })
+				mapValue({ set, fsa, responseValue })
 				return fsa?.mapped
 			}
 }
