@@ -4,7 +4,7 @@
  */
 // Bun.SQL is read where PostgreSQL is used: reading it loads the client, 3.5 ms of every start
 import type { SQL } from 'bun'
-import { ErrorResponse, DeadlineExceeded, withDeadline } from '../auth'
+import { ErrorResponse, DeadlineExceeded, serverAddress, withDeadline } from '../auth'
 import type { Constraint, Params, SqlDriver } from './sql'
 
 /**
@@ -12,16 +12,6 @@ import type { Constraint, Params, SqlDriver } from './sql'
  * so only a server that hangs or cannot be reached reaches it.
  */
 export const QUERY_TIMEOUT_MS = 1000
-
-/** host:port of a PostgreSQL URL, for the log (never its password). */
-function postgresAddress(url: string): string {
-	try {
-		const { hostname, port } = new URL(url)
-		return `${hostname}:${port || '5432'}`
-	} catch {
-		return 'the configured address'
-	}
-}
 
 /** Whether an error means the server is out of reach (rather than a query it refused). */
 export function unreachable(error: unknown): boolean {
@@ -50,7 +40,7 @@ export class PostgresDriver implements SqlDriver {
 	constructor(url: string, max = 10) {
 		// connectionTimeout is in seconds
 		this.sql = new Bun.SQL(url, { max, connectionTimeout: QUERY_TIMEOUT_MS / 1000 })
-		this.address = postgresAddress(url)
+		this.address = serverAddress(url, 5432)
 	}
 
 	/** Run a query within QUERY_TIMEOUT_MS; a server out of reach becomes a 503. */

@@ -1,7 +1,18 @@
 /**
- * Time limits on what a request waits for: a dependency that hangs answers 503 in bounded time
- * rather than holding the request.
+ * Reaching a dependency (Redis, PostgreSQL): time limits on what a request waits for, so that
+ * one that hangs answers 503 in bounded time rather than holding the request, and its address
+ * as messages name it.
  */
+
+/** host:port of a server's URL, for messages and the log: never its user or password. */
+export function serverAddress(url: string, defaultPort: number): string {
+	try {
+		const { hostname, port } = new URL(url)
+		return `${hostname}:${port || defaultPort}`
+	} catch {
+		return 'the configured address'
+	}
+}
 
 export class DeadlineExceeded extends Error {
 	override name = 'DeadlineExceeded'

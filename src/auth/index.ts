@@ -82,4 +82,4 @@ export {
 	type ParameterSource
 } from './http/route-table'
 export type { OpenApiOptions, OpenApiServer } from './http/openapi'
-export { withDeadline, DeadlineExceeded } from './deadline'
+export { withDeadline, DeadlineExceeded, serverAddress } from './deadline'

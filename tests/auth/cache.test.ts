@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, setSystemTime } from 'bun:test'
 import { Cache } from '../../src/auth/cache/cache'
-import { SimpleAuth, parseSettings } from '../../src/auth'
+import { SimpleAuth, parseSettings, serverAddress } from '../../src/auth'
 import { FAST_PASSWORDS } from '../support/helpers'
 
 afterEach(() => setSystemTime())
@@ -224,5 +224,13 @@ describe('user versions', () => {
 			status: 500,
 			message: 'internal error in user_version'
 		})
+	})
+})
+
+describe('serverAddress', () => {
+	it('names host and port, the default port when the URL has none, and never user or password', () => {
+		expect(serverAddress('redis://user:secret@cache.example:6380/0', 6379)).toBe('cache.example:6380')
+		expect(serverAddress('postgres://acme:pass@db.example/acme', 5432)).toBe('db.example:5432')
+		expect(serverAddress('not a url', 6379)).toBe('the configured address')
 	})
 })

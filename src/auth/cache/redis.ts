@@ -2,7 +2,7 @@
  * The Redis backend (FSA_CACHE = "redis"): values and counters shared by every instance, on a
  * connection managed here so that an unreachable or hanging Redis answers 503 at once.
  */
-import { DeadlineExceeded, withDeadline } from '../deadline'
+import { DeadlineExceeded, serverAddress, withDeadline } from '../deadline'
 import { RedisClient } from 'bun'
 import { ErrorResponse } from '../errors'
 import type { CacheBackend } from './backend'
@@ -14,16 +14,6 @@ import type { CacheBackend } from './backend'
 export const REDIS_TIMEOUT_MS = 500
 /** While Redis is down, one connection attempt at most this often; other requests fail at once. */
 const REDIS_RETRY_MS = 250
-
-/** host:port of a Redis URL, for the log (never its password). */
-function redisAddress(url: string): string {
-	try {
-		const { hostname, port } = new URL(url)
-		return `${hostname}:${port || '6379'}`
-	} catch {
-		return 'the configured address'
-	}
-}
 
 /**
  * A Redis store (Bun's client): values as JSON with a TTL; counters with INCR and PEXPIRE.
@@ -49,7 +39,7 @@ export class RedisBackend implements CacheBackend {
 			autoReconnect: false,
 			enableOfflineQueue: false
 		})
-		this.address = redisAddress(url)
+		this.address = serverAddress(url, 6379)
 	}
 
 	/** Connect when not connected: one attempt at a time, none within REDIS_RETRY_MS of a failure. */
