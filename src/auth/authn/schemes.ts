@@ -31,7 +31,8 @@ function passwordAlone(
 	input: AuthnInput
 ): MaybePromise<SchemeResult> {
 	const hook = owner.hooks.secondFactor
-	if (hook === undefined) return found
+	// nothing found (no credentials of this kind): nothing to refuse
+	if (hook === undefined || found === null) return found
 	const check = (result: SchemeResult): MaybePromise<SchemeResult> => {
 		if (result === null) return null
 		const enough = (needed: boolean): SchemeResult => {
