@@ -28,6 +28,7 @@ export {
 	type RequestRecord,
 	type RequestLog
 } from './simple-auth'
+export type { HookRegistration } from './registration'
 export { simpleAuth, checkRoutes, RequestState } from './http/plugin'
 export { ErrorResponse, ConfigError, err } from './errors'
 export {

@@ -4,6 +4,7 @@
  * authentication chain, the cache). The application registers its hooks here.
  */
 import type { SimpleAuthOptions, TokenOptions } from './options'
+import type { HookRegistration } from './registration'
 import { parseSettings, type Scheme, type Settings } from './config/settings'
 import { AppHooks } from './hooks'
 import { UserFacts } from './users'
@@ -57,7 +58,7 @@ export { checkPath } from './http/paths'
  *   .groupCheck('admin', (login) => db.isAdmin(login))
  * const app = new Elysia().use(simpleAuth(auth)).get('/me', ({ user }) => user, { authz: 'AUTH' })
  */
-export class SimpleAuth<Custom extends string = never> implements SchemeServices {
+export class SimpleAuth<Custom extends string = never> implements SchemeServices, HookRegistration {
 	readonly settings: Settings
 	/** The application's hooks; registered through the methods below, never by hand. */
 	readonly hooks: AppHooks
@@ -117,119 +118,83 @@ export class SimpleAuth<Custom extends string = never> implements SchemeServices
 			)
 	}
 
-	/**
-	 * Register the hook that returns a user's password hash, or null for no such user
-	 * (FlaskSimpleAuth's `get_user_pass`); required by the basic and param schemes.
-	 * @example auth.getUserPass(async (login) => (await db.user(login))?.hash ?? null)
-	 */
+	// the application's hooks, each documented by HookRegistration
+
 	getUserPass(hook: GetUserPass): this {
 		this.hooks.getUserPass = hook
 		return this
 	}
 
-	/** Register the checker of one group (FlaskSimpleAuth's `group_check`). */
 	groupCheck(group: string, hook: GroupCheck): this {
 		this.hooks.groupChecks.set(group, hook)
 		return this
 	}
 
-	/** Register a checker for every group without one of its own (`user_in_group`). */
 	userInGroup(hook: UserInGroup): this {
 		this.hooks.userInGroup = hook
 		return this
 	}
 
-	/**
-	 * Register the object permission checker of a domain (`object_perms`), called with the
-	 * login, the values of the route's variables, then the mode: true allows, false is a 403,
-	 * null a 404 (FSA_NOT_FOUND_ERROR).
-	 * @example auth.objectPerms('stuff', async (login, sid, mode) => (await db.owner(sid)) ?? null)
-	 */
 	objectPerms(domain: string, hook: ObjectPermission): this {
 		this.hooks.domainChecks.set(domain, hook)
 		return this
 	}
 
-	/** Add a hook run before routing; a Response it returns ends the request. Before `simpleAuth(auth)`. */
 	beforeRequest(hook: BeforeRequest): this {
 		this.hooks.addBeforeRequest(hook)
 		return this
 	}
 
-	/** Add a hook run on every response, which it may replace; before `simpleAuth(auth)`. */
 	afterRequest(hook: AfterRequest): this {
 		this.hooks.addAfterRequest(hook)
 		return this
 	}
 
-	/** Add a hook run just before the handler; a Response it returns is the answer. Before `simpleAuth(auth)`. */
 	beforeExec(hook: BeforeExec): this {
 		this.hooks.addBeforeExec(hook)
 		return this
 	}
 
-	/** Add response headers, fixed or computed per response (FSA_ADD_HEADERS from code). */
 	addHeaders(headers: Record<string, HeaderValue>): this {
 		this.hooks.addHeaders(headers)
 		return this
 	}
 
-	/** Add a receiver of one record per request: method, path, status, user, scheme, delay, error. */
 	requestLog(hook: RequestLog): this {
 		this.hooks.addRequestLog(hook)
 		return this
 	}
 
-	/** Register a check of every route's method and path, run at start (`path_check`). */
 	pathCheck(hook: PathCheck): this {
 		this.hooks.pathCheck = hook
 		return this
 	}
 
-	/** Register a conversion for `Cast(name)` parameters (FlaskSimpleAuth's `cast`). */
 	cast(name: string, fn: CastFunction): this {
 		this.hooks.casts.set(name, fn)
 		return this
 	}
 
-	/** Register a kind of `Special(kind)` parameter (FlaskSimpleAuth's `special_parameter`). */
 	specialParameter(kind: string, fn: SpecialFunction): this {
 		this.hooks.specials.set(kind, fn)
 		return this
 	}
 
-	/**
-	 * Register the user version hook: with it, a password, group or permission change made by
-	 * another process (a CLI, another instance) is seen on the next request despite the caches.
-	 */
 	userVersion(hook: UserVersion): this {
 		this.hooks.userVersion = hook
 		return this
 	}
 
-	/**
-	 * Register the check of who needs more than a password: when it answers true for a user
-	 * that a password scheme (basic, param) found, that scheme refuses the request with a 401
-	 * `second factor required`, however its credentials were verified (cache included).
-	 * @example auth.secondFactor((login, { request }) => !isLoginRoute(request) && db.hasOtp(login))
-	 */
 	secondFactor(hook: SecondFactor): this {
 		this.hooks.secondFactor = hook
 		return this
 	}
 
-	/**
-	 * Register the lookup of API keys by id, required by the apikey scheme: the stored record
-	 * (user, hash, scopes, expiry, rate, revoked) or null. Asked on every request made with a
-	 * key, so that revocation is seen at once: answer at once (SQLite) to keep the scheme fast.
-	 * @example auth.apiKey((id) => db.apiKey(id))
-	 */
 	apiKey(hook: ApiKeyLookup): this {
 		this.hooks.apiKey = hook
 		return this
 	}
 
-	/** Register where the last use of each key goes: told at most once a minute per key. */
 	apiKeyUsed(hook: ApiKeyUsed): this {
 		this.hooks.apiKeyUsed = hook
 		return this
@@ -248,13 +213,11 @@ export class SimpleAuth<Custom extends string = never> implements SchemeServices
 		return this.#apiKeys.verify(key)
 	}
 
-	/** Register a password strength hook, checked by `hashPassword` (`password_quality`). */
 	passwordQuality(hook: PasswordQuality): this {
 		this.hooks.passwordQuality = hook
 		return this
 	}
 
-	/** Register an alternate password check (`password_check`). */
 	passwordCheck(hook: PasswordCheck): this {
 		this.hooks.passwordCheck = hook
 		return this
