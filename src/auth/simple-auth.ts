@@ -68,10 +68,11 @@ export class SimpleAuth<Custom extends string = never> implements SchemeServices
 	readonly cache: Cache
 	/** Counts failed password checks per login and address (FSA_THROTTLE). */
 	readonly throttle: Throttle
+	/** Groups, scopes and object permissions, with their cache; which groups a route may name. */
+	readonly authorization: AuthorizationChecks
 	readonly #users: UserFacts
 	readonly #credentials: Credentials
 	readonly #tokenValidation: TokenValidation
-	readonly #authorization: AuthorizationChecks
 	readonly #uncache: Uncache
 	/** FSA_TOKEN_ISSUERS: identity providers whose JWTs the oauth scheme accepts. */
 	readonly issuerTokens: IssuerTokens | undefined
@@ -105,7 +106,7 @@ export class SimpleAuth<Custom extends string = never> implements SchemeServices
 			this.passwords
 		)
 		this.#tokenValidation = new TokenValidation(settings, this.tokens, this.#users, this.cache)
-		this.#authorization = new AuthorizationChecks(settings, this.hooks, this.#users, this.cache)
+		this.authorization = new AuthorizationChecks(settings, this.hooks, this.#users, this.cache)
 		this.#uncache = new Uncache(this.cache, this.#tokenValidation, this.#users, settings.realm)
 		this.#apiKeys = new ApiKeyValidation(settings, this.hooks, this.#users, this.cache)
 		this.#apiKeyPrefix = apiKeyPrefix(options.name ?? 'app')
@@ -232,31 +233,6 @@ export class SimpleAuth<Custom extends string = never> implements SchemeServices
 		return this.#served as Served | undefined
 	}
 
-	/**
-	 * Called by `simpleAuth(auth)`: from then on, hooks that decide how requests flow (before
-	 * request, before exec, after request, added headers) are refused.
-	 */
-	seal(): void {
-		this.hooks.seal()
-	}
-
-	/**
-	 * Whether a route may name this group or scope: it must be declared when FSA_AUTHZ_GROUPS
-	 * (or FSA_AUTHZ_SCOPES) declares any, and something must be able to check it.
-	 */
-	hasGroup(name: string): boolean {
-		return this.#authorization.hasGroup(name)
-	}
-
-	/** Whether something can check membership of a group (its own checker or the catch-all). */
-	hasCheckableGroup(name: string): boolean {
-		return this.#authorization.hasCheckableGroup(name)
-	}
-
-	hasDomain(domain: string): boolean {
-		return this.hooks.domainChecks.has(domain)
-	}
-
 	/** Hash a password after checking FSA_PASSWORD_LENGTH and FSA_PASSWORD_RE (400 when weak). */
 	hashPassword(password: string): Promise<string> {
 		return this.passwords.hashNew(password, this.hooks.passwordQuality)
@@ -298,19 +274,14 @@ export class SimpleAuth<Custom extends string = never> implements SchemeServices
 		return this.#tokenValidation.revokeUser(login)
 	}
 
-	/** oauth: every scope the route names must be in the token; 403 for the first missing. */
-	checkScopes(scopes: readonly string[], granted: readonly string[]): void {
-		this.#authorization.checkScopes(scopes, granted)
-	}
-
 	/** Check every group of a route; 403 for the first the user is not in. */
 	checkGroups(user: string, groups: readonly string[]): Promise<void> {
-		return this.#authorization.checkGroups(user, groups)
+		return this.authorization.checkGroups(user, groups)
 	}
 
 	/** Check an object permission: null means no such object (FSA_NOT_FOUND_ERROR), false 403. */
 	checkPermission(user: string, permission: Permission, values: unknown[]): Promise<void> {
-		return this.#authorization.checkPermission(user, permission, values)
+		return this.authorization.checkPermission(user, permission, values)
 	}
 
 	/** Forget every cached entry (FlaskSimpleAuth's `clear_caches`). */

@@ -105,7 +105,7 @@ export class RouteFlow {
 		const askGroups = !route.open && rule.groups.length > 0 && state.scheme !== 'oauth'
 		if (loading || askGroups || rule.permissions.length > 0 || this.#beforeExec.length > 0)
 			return this.#authorizeWaiting(state, route, pathParams, loading)
-		if (!route.open && state.scheme === 'oauth') auth.checkScopes(rule.groups, state.scopes)
+		if (!route.open && state.scheme === 'oauth') auth.authorization.checkScopes(rule.groups, state.scopes)
 		return (state.values = this.#argsOf(state, pathParams))
 	}
 
@@ -120,10 +120,10 @@ export class RouteFlow {
 		const { authz: rule, schemes } = route
 		if (loading) await loading
 		if (!route.open) {
-			if (state.scheme === 'oauth') auth.checkScopes(rule.groups, state.scopes)
+			if (state.scheme === 'oauth') auth.authorization.checkScopes(rule.groups, state.scopes)
 			else if (rule.groups.length > 0) {
 				// a key holds only the groups it was given, and only those its user still has
-				if (state.scheme === 'apikey') auth.checkScopes(rule.groups, state.scopes)
+				if (state.scheme === 'apikey') auth.authorization.checkScopes(rule.groups, state.scopes)
 				await auth.checkGroups(state.user!, rule.groups)
 			}
 		}

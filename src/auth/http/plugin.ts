@@ -51,7 +51,7 @@ function servePlugin(auth: SimpleAuth): Served {
 	const admission = new Admission(auth)
 	// the hooks that shape responses are known now: SimpleAuth refuses them from here on
 	const addHeaders = responseMapping(auth)
-	auth.seal()
+	auth.hooks.seal()
 
 	let plugin = new Elysia({ name: 'simple-auth', seed: ++pluginCount }).decorate('auth', auth)
 	if (auth.hooks.beforeRequest.length > 0)

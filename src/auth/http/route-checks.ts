@@ -79,7 +79,7 @@ export class RouteChecks {
 			for (const group of authz.groups) {
 				if (oauthOnly && authzScopes.length > 0 && !authzScopes.includes(group))
 					throw new ConfigError(`${label}: unexpected scope "${group}", not in FSA_AUTHZ_SCOPES`)
-				if (!oauthOnly && !auth.hasCheckableGroup(group))
+				if (!oauthOnly && !auth.authorization.hasCheckableGroup(group))
 					throw new ConfigError(
 						`${label}: "${group}" is an oauth scope: the route must use authn "oauth"`
 					)

@@ -118,8 +118,8 @@ export function routeMacros(auth: SimpleAuth, flow: RouteFlow) {
 		authz(rule: AuthzRule) {
 			const compiled = compileAuthz(
 				rule,
-				(domain) => auth.hasDomain(domain),
-				(group) => auth.hasGroup(group)
+				(domain) => auth.hooks.domainChecks.has(domain),
+				(group) => auth.authorization.hasGroup(group)
 			)
 			const declared = new DeclaredRoute()
 			// Elysia applies these in order: introspect sees every option of the route (its
