@@ -122,17 +122,22 @@ export class ApiKeyValidation {
 		if (record.revoked === true) throw new ErrorResponse('revoked API key', 401)
 		if (typeof record.expires === 'number' && record.expires <= Date.now() / 1000)
 			throw new ErrorResponse('expired API key', 401)
-		const found: Found = { user: record.user, scopes: [...(record.scopes ?? [])] }
 		const version = this.users.versioned ? this.users.version(record.user) : undefined
-		const then = (known: unknown): MaybePromise<Found> => {
-			// a deleted user's keys die with them
-			if (known === null) throw new ErrorResponse('no such user for API key', 401)
-			const limited = this.#countUse(id, record.rate)
-			return limited instanceof Promise
-				? limited.then(() => this.#used(id, found))
-				: this.#used(id, found)
+		return version instanceof Promise
+			? version.then((known) => this.#granted(id, record, known))
+			: this.#granted(id, record, version)
+	}
+
+	/** A key's user, once its record holds and its user's version is known: counted, then told. */
+	#granted(id: string, record: ApiKeyRecord, version: unknown): MaybePromise<Found> {
+		// a deleted user's keys die with them
+		if (version === null) throw new ErrorResponse('no such user for API key', 401)
+		const found: Found = {
+			user: record.user,
+			scopes: record.scopes ? record.scopes.slice() : []
 		}
-		return version instanceof Promise ? version.then(then) : then(version)
+		const limited = this.#countUse(id, record.rate)
+		return limited instanceof Promise ? limited.then(() => this.#used(id, found)) : this.#used(id, found)
 	}
 
 	/** Count one request of a rate-limited key; 429 with Retry-After past its rate. */
