@@ -11,7 +11,7 @@ import type { Authenticated } from '../authn/chain'
 import type { BeforeExec, MaybePromise } from '../types'
 import { expandSchemes, type Scheme } from '../config/settings'
 import { ConfigError, ErrorResponse } from '../errors'
-import { fillArgs, isEmpty } from '../params/args'
+import { fillArgs } from '../params/args'
 import { EarlyResponse } from './responses'
 import { NO_SCOPES, type RequestState } from './state'
 import type { RouteDeclaration } from './declaration'
@@ -143,14 +143,9 @@ export class RouteFlow {
 
 	/** The route's typed arguments (400 for a missing, invalid or unexpected parameter). */
 	#argsOf(state: RequestState, pathParams: Record<string, string> | undefined): Record<string, any> {
-		const args = state.route?.args
-		const request = state.params()
-		// a route without parameters called without any, as most are: nothing to fill or reject
-		if (args === undefined && request.empty && (pathParams === undefined || isEmpty(pathParams)))
-			return {}
-		return fillArgs(args, {
+		return fillArgs(state.route?.args, {
 			pathParams: pathParams ?? {},
-			request,
+			request: state.params(),
 			ignored: this.#authParams,
 			rejectUnexpected: this.auth.settings.rejectUnexpectedParam,
 			special: state
