@@ -76,9 +76,11 @@ export class AppHooks {
 	#beforeRequest: readonly BeforeRequest[] = NONE
 	#afterRequest: readonly AfterRequest[] = NONE
 	#beforeExec: readonly BeforeExec[] = NONE
-	#requestLog: readonly RequestLog[] = NONE
-	/** The same receivers, as a plain array: walked on every request, faster than a frozen one. */
-	#requestLogWalked: RequestLog[] = []
+	/**
+	 * Never handed out, so a plain array: walked on every request, and JavaScriptCore walks a
+	 * frozen one four times slower. `requestLog` hands out a frozen copy.
+	 */
+	readonly #requestLog: RequestLog[] = []
 	#headers: Readonly<Record<string, HeaderValue>> = Object.freeze({})
 	#sealed = false
 
@@ -97,7 +99,7 @@ export class AppHooks {
 		return this.#beforeExec
 	}
 	get requestLog(): readonly RequestLog[] {
-		return this.#requestLog
+		return Object.freeze([...this.#requestLog])
 	}
 	get headers(): Readonly<Record<string, HeaderValue>> {
 		return this.#headers
@@ -134,17 +136,16 @@ export class AppHooks {
 
 	/** A receiver of the request log may come at any time: it changes no answer. */
 	addRequestLog(hook: RequestLog): void {
-		this.#requestLog = Object.freeze([...this.#requestLog, hook])
-		this.#requestLogWalked = [...this.#requestLog]
+		this.#requestLog.push(hook)
 	}
 
 	/** Whether anything receives the request log. */
 	get logging(): boolean {
-		return this.#requestLogWalked.length > 0
+		return this.#requestLog.length > 0
 	}
 
 	/** Give every receiver of the request log its record. */
 	log(record: RequestRecord): void {
-		for (const hook of this.#requestLogWalked) hook(record)
+		for (const hook of this.#requestLog) hook(record)
 	}
 }

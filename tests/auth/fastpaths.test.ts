@@ -134,6 +134,27 @@ describe('hooks that decide how requests flow', () => {
 			'register beforeRequest before using simpleAuth(auth)'
 		)
 	})
+
+	it('cannot be added by changing the lists handed out', async () => {
+		const auth = makeAuth()
+		const { hooks } = auth
+		const sneak = () => new Response('sneaked in')
+		expect(() => (hooks.beforeRequest as unknown[]).push(sneak)).toThrow(TypeError)
+		expect(() => (hooks.afterRequest as unknown[]).push(sneak)).toThrow(TypeError)
+		expect(() => (hooks.beforeExec as unknown[]).push(sneak)).toThrow(TypeError)
+		expect(() => (hooks.requestLog as unknown[]).push(sneak)).toThrow(TypeError)
+		expect(() => {
+			;(hooks.headers as Record<string, string>)['x-sneaked'] = 'yes'
+		}).toThrow(TypeError)
+		const logged: string[] = []
+		auth.requestLog((record) => logged.push(record.path))
+		const app = new Elysia().use(simpleAuth(auth)).get('/open', () => 'open', { authz: 'OPEN' })
+		const response = await app.handle(new Request('http://localhost/open'))
+		expect(await response.text()).toBe('open')
+		expect(response.headers.get('x-sneaked')).toBeNull()
+		expect(logged).toEqual(['/open'])
+		expect(hooks.requestLog.length).toBe(1)
+	})
 })
 
 /** What a check answered at once, or undefined when it answered with a promise (then awaited). */
