@@ -7,6 +7,7 @@ import { ErrorResponse } from './errors'
 import { callHook, hookFailed, type AppHooks } from './hooks'
 import { UNKNOWN, type Cache } from './cache/cache'
 import type { MaybePromise } from './types'
+import { remember } from './cache/memo'
 
 export class UserFacts {
 	/**
@@ -32,8 +33,7 @@ export class UserFacts {
 	#versionKey(login: string): string {
 		let key = this.#versionKeys.get(login)
 		if (key === undefined) {
-			if (this.#versionKeys.size >= 10_000) this.#versionKeys.clear()
-			this.#versionKeys.set(login, (key = this.cache.key('V', login)))
+			key = remember(this.#versionKeys, login, this.cache.key('V', login))
 		}
 		return key
 	}

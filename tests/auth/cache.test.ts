@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, setSystemTime } from 'bun:test'
 import { Cache } from '../../src/auth/cache/cache'
+import { MEMO_LIMIT, remember } from '../../src/auth/cache/memo'
 import { SimpleAuth, parseSettings, serverAddress } from '../../src/auth'
 import { FAST_PASSWORDS } from '../support/helpers'
 
@@ -232,5 +233,18 @@ describe('serverAddress', () => {
 		expect(serverAddress('redis://user:secret@cache.example:6380/0', 6379)).toBe('cache.example:6380')
 		expect(serverAddress('postgres://acme:pass@db.example/acme', 5432)).toBe('db.example:5432')
 		expect(serverAddress('not a url', 6379)).toBe('the configured address')
+	})
+})
+
+describe('remember', () => {
+	it('keeps what requests bring up to MEMO_LIMIT entries, then starts over', () => {
+		const memo = new Map<string, number>()
+		for (let index = 0; index < MEMO_LIMIT; index++)
+			expect(remember(memo, `t${index}`, index)).toBe(index)
+		expect(memo.size).toBe(MEMO_LIMIT)
+		expect(memo.get('t0')).toBe(0)
+		remember(memo, 'one more', -1)
+		expect(memo.size).toBe(1)
+		expect(memo.get('one more')).toBe(-1)
 	})
 })

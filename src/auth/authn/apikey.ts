@@ -16,6 +16,7 @@ import type { UserFacts } from '../users'
 import type { ApiKeyRecord, MaybePromise } from '../types'
 import type { AuthnInput, Found, SchemeResult, SchemeServices } from './scheme'
 import { sameSecret } from '../tokens/secrets'
+import { remember } from '../cache/memo'
 
 const API_KEY = /^([a-z][a-z0-9]{0,31})_([0-9a-f]{16})_([0-9a-f]{64})$/
 const PREFIX = /^[a-z][a-z0-9]{0,31}$/
@@ -116,8 +117,7 @@ export class ApiKeyValidation {
 		// both hashes are the server's own here: the key itself was compared in constant time
 		if (known === undefined || known.hash !== stored) {
 			if (!sameSecret(hashApiKey(key), stored)) throw new ErrorResponse('invalid API key', 401)
-			if (this.#known.size >= 10_000) this.#known.clear()
-			this.#known.set(key, { id, hash: stored })
+			remember(this.#known, key, { id, hash: stored })
 		}
 		if (record.revoked === true) throw new ErrorResponse('revoked API key', 401)
 		if (typeof record.expires === 'number' && record.expires <= Date.now() / 1000)
@@ -163,8 +163,7 @@ export class ApiKeyValidation {
 		const now = Date.now()
 		const told = this.#told.get(id)
 		if (told !== undefined && now - told < USE_INTERVAL_MS) return found
-		if (this.#told.size >= 10_000) this.#told.clear()
-		this.#told.set(id, now)
+		remember(this.#told, id, now)
 		try {
 			const pending = hook(id, new Date(now))
 			if (pending instanceof Promise)

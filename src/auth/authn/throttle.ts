@@ -10,6 +10,7 @@ import { ErrorResponse } from '../errors'
 import type { CacheBackend } from '../cache/backend'
 import { MemoryBackend } from '../cache/memory'
 import type { NearCache } from '../cache/near'
+import { remember } from '../cache/memo'
 
 export interface ThrottleSettings {
 	enabled: boolean
@@ -48,8 +49,7 @@ export class Throttle {
 		const heard = this.#heardFailures(key)
 		if (heard > 0) this.#failures.get(key)!.count++
 		else {
-			if (this.#failures.size >= 10_000) this.#failures.clear()
-			this.#failures.set(key, { count: 1, since: Date.now() })
+			remember(this.#failures, key, { count: 1, since: Date.now() })
 		}
 	}
 

@@ -10,6 +10,7 @@ import type { UserFacts } from '../users'
 import type { TokenIdentity, TokenManager, TokenVersion } from './tokens'
 import type { MaybePromise } from '../types'
 import type { TokenOptions } from '../options'
+import { remember } from '../cache/memo'
 
 interface TokenKeys {
 	revoked: string
@@ -87,10 +88,11 @@ export class TokenValidation {
 	#keysOf(token: string): TokenKeys {
 		let keys = this.#tokenKeys.get(token)
 		if (keys === undefined) {
-			if (this.#tokenKeys.size >= 10_000) this.#tokenKeys.clear()
 			// a revoked token is kept by a fast hash: a collision could only refuse a token
-			keys = { revoked: this.cache.key('r', Bun.hash(token).toString(36)), byRealm: new Map() }
-			this.#tokenKeys.set(token, keys)
+			keys = remember(this.#tokenKeys, token, {
+				revoked: this.cache.key('r', Bun.hash(token).toString(36)),
+				byRealm: new Map()
+			})
 		}
 		return keys
 	}
@@ -107,8 +109,7 @@ export class TokenValidation {
 	#userRevokedKey(login: string): string {
 		let key = this.#userKeys.get(login)
 		if (key === undefined) {
-			if (this.#userKeys.size >= 10_000) this.#userKeys.clear()
-			this.#userKeys.set(login, (key = this.cache.key('R', login)))
+			key = remember(this.#userKeys, login, this.cache.key('R', login))
 		}
 		return key
 	}
