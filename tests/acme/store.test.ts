@@ -215,6 +215,38 @@ describe('SQLite user versions', () => {
 	})
 })
 
+describe('SQLite change checks', () => {
+	const dir = mkdtempSync(join(tmpdir(), 'acme-changes-'))
+	afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+	test("another connection's commit is asked for at most once every CHANGES_SEEN_WITHIN_MS", async () => {
+		const file = join(dir, 'changes.db')
+		const service = await AcmeData.open(file)
+		const cli = await AcmeData.open(file)
+		let now = 1_000_000
+		const clock = spyOn(performance, 'now').mockImplementation(() => now)
+		try {
+			await cli.addUser('susie', 'hash-1', 'susie@acme.org', false)
+			now += CHANGES_SEEN_WITHIN_MS
+			const first = service.userVersion('susie')
+			await cli.setPassword('susie', 'hash-2')
+			// within the same millisecond, memory answers: the commit is not asked for yet
+			now += CHANGES_SEEN_WITHIN_MS / 2
+			expect(service.userVersion('susie')).toBe(first)
+			// once it has passed, it is
+			now += CHANGES_SEEN_WITHIN_MS
+			expect(service.userVersion('susie')).not.toBe(first)
+			// the service's own writes are seen at once, whatever the clock says
+			const second = service.userVersion('susie')
+			await service.setAdmin('susie', true)
+			expect(service.userVersion('susie')).not.toBe(second)
+		} finally {
+			clock.mockRestore()
+			await Promise.all([service.close(), cli.close()])
+		}
+	})
+})
+
 describe('SQLite user versions, migrated', () => {
 	test('a database of per-user counters moves to one counter above every version it holds', async () => {
 		const dir = mkdtempSync(join(tmpdir(), 'acme-migrate-'))
