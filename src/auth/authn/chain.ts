@@ -23,6 +23,15 @@ function keepFailure(error: unknown, failure: ErrorResponse | undefined): ErrorR
 }
 
 /**
+ * Who a scheme found, and which scheme: in one shape whatever the scheme, so that the code
+ * reading it after the chain sees one kind of object.
+ */
+function authenticated(found: Found, scheme: SchemeName): Authenticated {
+	const { user, scopes, expires, token } = found
+	return { user, scheme, scopes, expires, token }
+}
+
+/**
  * Try the schemes in order.
  * @throws ErrorResponse 401: the reason given by the first scheme that found bad credentials,
  * or "missing authentication" when none found any
@@ -44,7 +53,7 @@ export function authenticate(
 			continue
 		}
 		if (found instanceof Promise) return waitFrom(run, input, schemes, realm, index, found, failure)
-		if (found !== null) return { ...found, scheme }
+		if (found !== null) return authenticated(found, scheme)
 	}
 	throw failure ?? new ErrorResponse('missing authentication', 401)
 }
@@ -70,7 +79,7 @@ async function waitFrom(
 		} finally {
 			pending = undefined!
 		}
-		if (found !== null) return { ...found, scheme }
+		if (found !== null) return authenticated(found, scheme)
 	}
 	throw failure ?? new ErrorResponse('missing authentication', 401)
 }
