@@ -72,6 +72,35 @@ describe('OPEN routes without parameters', () => {
 		expect(composed('GET', '/basic-last')).toBe('AsyncFunction')
 	})
 
+	it('leave a route that authenticates and asks nothing more waiting for its chain only', async () => {
+		const auth = makeAuth().groupCheck('admin', (login) => login === 'calvin')
+		const routes = new Elysia()
+			.use(simpleAuth(auth))
+			.get('/auth', ({ user, args }) => ({ user, args }), { authz: 'AUTH' })
+			.get('/admin', ({ user }) => ({ user }), { authz: 'admin' })
+			.get('/typed', ({ args }) => args, { authz: 'AUTH', args: t.Object({ n: t.Integer() }) })
+		// the hooks Elysia waits for, in the source it composed for the route
+		const waited = (path: string) => {
+			const route = routes.routes.find((r) => r.path === path) as unknown as {
+				compile?: () => unknown
+				composed?: unknown
+			}
+			const source = String(route.compile?.() ?? route.composed)
+			return source.match(/await e\.beforeHandle/g)?.length ?? 0
+		}
+		expect(waited('/auth')).toBe(1)
+		expect(waited('/typed')).toBe(1)
+		expect(waited('/admin')).toBe(2)
+		// and authorizes all the same: parameters checked, groups asked
+		const basic = { basic: ['calvin', 'hobbes'] as [string, string] }
+		expect((await call(routes, 'GET', '/auth', basic)).json).toEqual({ user: 'calvin', args: {} })
+		expect((await call(routes, 'GET', '/auth', { ...basic, query: { x: '1' } })).status).toBe(400)
+		expect((await call(routes, 'GET', '/typed', { ...basic, query: { n: '7' } })).json).toEqual({ n: 7 })
+		expect((await call(routes, 'GET', '/typed', { ...basic, query: { n: 'x' } })).status).toBe(400)
+		expect((await call(routes, 'GET', '/typed', { query: { n: '7' } })).status).toBe(401)
+		expect((await call(routes, 'GET', '/admin', basic)).json).toEqual({ user: 'calvin' })
+	})
+
 	it('refuse unexpected query parameters, and take path parameters', async () => {
 		const res = await call(app, 'GET', '/open', { query: { x: '1' } })
 		expect([res.status, res.text]).toEqual([400, 'unexpected http parameter "x"'])

@@ -39,6 +39,11 @@ export class RouteDeclaration {
 		 * accepts "none", without parameters or before-exec hooks.
 		 */
 		readonly immediate: boolean,
+		/**
+		 * Whether a route that authenticates is then authorized without waiting: it names no
+		 * group or object permission, and no before-exec hook is registered.
+		 */
+		readonly authorizedAtOnce: boolean,
 		/** The raw option values it was made from, to tell a conflicting later option. */
 		readonly options: RouteOptionValues
 	) {

@@ -97,15 +97,28 @@ export class RouteFlow {
 		body: unknown,
 		pathParams: Record<string, string> | undefined
 	): MaybePromise<Record<string, any>> {
-		const { auth } = this
 		const route = state.route!
 		const rule = route.authz
 		// loaded already where authentication ran: an OPEN route loads them here
-		const loading = state.loadParams(body, auth.settings.maxBody)
+		const loading = state.loadParams(body, this.auth.settings.maxBody)
 		const askGroups = !route.open && rule.groups.length > 0 && state.scheme !== 'oauth'
 		if (loading || askGroups || rule.permissions.length > 0 || this.#beforeExec.length > 0)
 			return this.#authorizeWaiting(state, route, pathParams, loading)
-		if (!route.open && state.scheme === 'oauth') auth.authorization.checkScopes(rule.groups, state.scopes)
+		return this.authorizeAtOnce(state, pathParams)
+	}
+
+	/**
+	 * `authorize` where nothing waits: an oauth token's scopes (403), then the parameters (400).
+	 * The hook of a route whose declaration is `authorizedAtOnce` calls it directly, once its
+	 * chain loaded the parameters.
+	 */
+	authorizeAtOnce(
+		state: RequestState,
+		pathParams: Record<string, string> | undefined
+	): Record<string, any> {
+		const route = state.route!
+		if (!route.open && state.scheme === 'oauth')
+			this.auth.authorization.checkScopes(route.authz.groups, state.scopes)
 		return (state.values = this.#argsOf(state, pathParams))
 	}
 

@@ -51,9 +51,13 @@ export function routeMacros(auth: SimpleAuth, flow: RouteFlow) {
 		if (hook.realm !== undefined) options.realm = hook.realm as string
 		const schemes = options.authn !== undefined ? flow.checkAuthn(options.authn) : settings.authDefault
 		const args = options.args !== undefined ? compileArgs(options.args as TObject, auth.hooks) : undefined
-		// the one place that decides: an OPEN route open to anyone, with nothing to read or wait for
-		const immediate =
-			authz.open && schemes.includes('none') && args === undefined && auth.hooks.beforeExec.length === 0
+		// the one place that decides how a route is authorized: an OPEN route open to anyone, with
+		// nothing to read or wait for, at once and without hooks of its own; a route that
+		// authenticates and asks nothing more (no group, permission or before-exec hook), at once
+		// after its chain; any other, waiting where it must
+		const noHooks = auth.hooks.beforeExec.length === 0
+		const immediate = authz.open && schemes.includes('none') && args === undefined && noHooks
+		const atOnce = authz.groups.length === 0 && authz.permissions.length === 0 && noHooks
 		const route = new RouteDeclaration(
 			flow,
 			authz,
@@ -62,6 +66,7 @@ export function routeMacros(auth: SimpleAuth, flow: RouteFlow) {
 			args,
 			options.realm,
 			immediate,
+			atOnce,
 			options
 		)
 		// a new detail object: the route's own may be shared with other routes
@@ -97,8 +102,19 @@ export function routeMacros(auth: SimpleAuth, flow: RouteFlow) {
 	}
 
 	/**
-	 * The beforeHandle hook of a route not authorized at once: groups, parameters, permissions
-	 * and before-exec hooks; the handler then receives `args`, and `user` (null on OPEN routes).
+	 * The beforeHandle hook of a route that authenticates and asks nothing more: its parameters,
+	 * at once. Elysia reads hooks' source and waits for those that look as if they could return
+	 * a promise: this one reads and writes properties only.
+	 */
+	function authorizeAuthenticated(context: AuthorizedContext) {
+		context.user = context.fsa.user
+		context.args = flow.authorizeAtOnce(context.fsa, context.params)
+	}
+
+	/**
+	 * The beforeHandle hook of any other route not authorized at once: groups, parameters,
+	 * permissions and before-exec hooks; the handler then receives `args`, and `user` (null on
+	 * OPEN routes).
 	 */
 	function authorizeRoute(context: AuthorizedContext) {
 		// the context is only read and written by property: Elysia, which reads hooks' source,
@@ -153,7 +169,8 @@ export function routeMacros(auth: SimpleAuth, flow: RouteFlow) {
 				transform: routeOf,
 				parse: readRawBody,
 				resolve: authenticateRoute,
-				beforeHandle: authorizeRoute
+				// the chain loaded the parameters: with nothing more to ask, nothing waits
+				beforeHandle: route.authorizedAtOnce ? authorizeAuthenticated : authorizeRoute
 			}
 		},
 		/** The schemes this route accepts, within FSA_AUTH. */
