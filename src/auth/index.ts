@@ -29,6 +29,7 @@ export {
 	type RequestLog
 } from './simple-auth'
 export type { HookRegistration } from './registration'
+export type { AuthOperations } from './operations'
 export { simpleAuth, checkRoutes, RequestState } from './http/plugin'
 export { ErrorResponse, ConfigError, err } from './errors'
 export {

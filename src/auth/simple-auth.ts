@@ -1,10 +1,12 @@
 /**
  * SimpleAuth, free of any HTTP server: a facade over the services named after what they do, as
  * FlaskSimpleAuth's managers are (hooks, users, credentials, tokens, authorization, the
- * authentication chain, the cache). The application registers its hooks here.
+ * authentication chain, the cache). The application registers its hooks here (documented by
+ * HookRegistration) and asks for what it needs (AuthOperations).
  */
 import type { SimpleAuthOptions, TokenOptions } from './options'
 import type { HookRegistration } from './registration'
+import type { AuthOperations } from './operations'
 import { parseSettings, type Scheme, type Settings } from './config/settings'
 import { AppHooks } from './hooks'
 import { UserFacts } from './users'
@@ -23,26 +25,8 @@ import type { AuthnInput, Found, SchemeServices } from './authn/scheme'
 import { ApiKeyValidation, apiKeyPrefix, newApiKey, type NewApiKey } from './authn/apikey'
 import { runSchemes } from './authn/schemes'
 import type { CastFunction, SpecialFunction } from './params/args'
-import type {
-	AfterRequest,
-	ApiKeyLookup,
-	ApiKeyUsed,
-	AuthenticationScheme,
-	BeforeExec,
-	BeforeRequest,
-	GetUserPass,
-	GroupCheck,
-	HeaderValue,
-	MaybePromise,
-	ObjectPermission,
-	PasswordCheck,
-	PasswordQuality,
-	PathCheck,
-	RequestLog,
-	SecondFactor,
-	UserInGroup,
-	UserVersion
-} from './types'
+import type * as Hook from './types'
+import type { MaybePromise } from './types'
 export type * from './types'
 
 export type { SimpleAuthOptions, TokenOptions } from './options'
@@ -58,7 +42,9 @@ export { checkPath } from './http/paths'
  *   .groupCheck('admin', (login) => db.isAdmin(login))
  * const app = new Elysia().use(simpleAuth(auth)).get('/me', ({ user }) => user, { authz: 'AUTH' })
  */
-export class SimpleAuth<Custom extends string = never> implements SchemeServices, HookRegistration {
+export class SimpleAuth<Custom extends string = never>
+	implements AuthOperations, HookRegistration, SchemeServices
+{
 	readonly settings: Settings
 	/** The application's hooks; registered through the methods below, never by hand. */
 	readonly hooks: AppHooks
@@ -84,7 +70,7 @@ export class SimpleAuth<Custom extends string = never> implements SchemeServices
 	readonly #runScheme: RunScheme = runSchemes(this)
 
 	constructor(options: SimpleAuthOptions<Custom>) {
-		const custom: Record<string, AuthenticationScheme> = { ...options.authentication }
+		const custom: Record<string, Hook.AuthenticationScheme> = { ...options.authentication }
 		const settings = (this.settings = parseSettings(options.config, options.name, Object.keys(custom)))
 		this.hooks = new AppHooks(custom)
 		this.passwords = new PasswordManager(settings.password)
@@ -119,54 +105,54 @@ export class SimpleAuth<Custom extends string = never> implements SchemeServices
 			)
 	}
 
-	// the application's hooks, each documented by HookRegistration
+	// the application's hooks, each documented by HookRegistration; the operations by AuthOperations
 
-	getUserPass(hook: GetUserPass): this {
+	getUserPass(hook: Hook.GetUserPass): this {
 		this.hooks.getUserPass = hook
 		return this
 	}
 
-	groupCheck(group: string, hook: GroupCheck): this {
+	groupCheck(group: string, hook: Hook.GroupCheck): this {
 		this.hooks.groupChecks.set(group, hook)
 		return this
 	}
 
-	userInGroup(hook: UserInGroup): this {
+	userInGroup(hook: Hook.UserInGroup): this {
 		this.hooks.userInGroup = hook
 		return this
 	}
 
-	objectPerms(domain: string, hook: ObjectPermission): this {
+	objectPerms(domain: string, hook: Hook.ObjectPermission): this {
 		this.hooks.domainChecks.set(domain, hook)
 		return this
 	}
 
-	beforeRequest(hook: BeforeRequest): this {
+	beforeRequest(hook: Hook.BeforeRequest): this {
 		this.hooks.addBeforeRequest(hook)
 		return this
 	}
 
-	afterRequest(hook: AfterRequest): this {
+	afterRequest(hook: Hook.AfterRequest): this {
 		this.hooks.addAfterRequest(hook)
 		return this
 	}
 
-	beforeExec(hook: BeforeExec): this {
+	beforeExec(hook: Hook.BeforeExec): this {
 		this.hooks.addBeforeExec(hook)
 		return this
 	}
 
-	addHeaders(headers: Record<string, HeaderValue>): this {
+	addHeaders(headers: Record<string, Hook.HeaderValue>): this {
 		this.hooks.addHeaders(headers)
 		return this
 	}
 
-	requestLog(hook: RequestLog): this {
+	requestLog(hook: Hook.RequestLog): this {
 		this.hooks.addRequestLog(hook)
 		return this
 	}
 
-	pathCheck(hook: PathCheck): this {
+	pathCheck(hook: Hook.PathCheck): this {
 		this.hooks.pathCheck = hook
 		return this
 	}
@@ -181,45 +167,40 @@ export class SimpleAuth<Custom extends string = never> implements SchemeServices
 		return this
 	}
 
-	userVersion(hook: UserVersion): this {
+	userVersion(hook: Hook.UserVersion): this {
 		this.hooks.userVersion = hook
 		return this
 	}
 
-	secondFactor(hook: SecondFactor): this {
+	secondFactor(hook: Hook.SecondFactor): this {
 		this.hooks.secondFactor = hook
 		return this
 	}
 
-	apiKey(hook: ApiKeyLookup): this {
+	apiKey(hook: Hook.ApiKeyLookup): this {
 		this.hooks.apiKey = hook
 		return this
 	}
 
-	apiKeyUsed(hook: ApiKeyUsed): this {
+	apiKeyUsed(hook: Hook.ApiKeyUsed): this {
 		this.hooks.apiKeyUsed = hook
 		return this
 	}
 
-	/**
-	 * Make a new API key `PREFIX_ID_SECRET` (PREFIX from the application name): store `id` and
-	 * `hash`, show `key` once; it cannot be recovered from the hash.
-	 */
 	createApiKey(prefix = this.#apiKeyPrefix): NewApiKey {
 		return newApiKey(prefix)
 	}
 
-	/** Verify an API key (401 with the reason, 429 past its rate); at once when the store answers at once. */
 	verifyApiKey(key: string): MaybePromise<Found> {
 		return this.#apiKeys.verify(key)
 	}
 
-	passwordQuality(hook: PasswordQuality): this {
+	passwordQuality(hook: Hook.PasswordQuality): this {
 		this.hooks.passwordQuality = hook
 		return this
 	}
 
-	passwordCheck(hook: PasswordCheck): this {
+	passwordCheck(hook: Hook.PasswordCheck): this {
 		this.hooks.passwordCheck = hook
 		return this
 	}
@@ -233,86 +214,58 @@ export class SimpleAuth<Custom extends string = never> implements SchemeServices
 		return this.#served as Served | undefined
 	}
 
-	/** Hash a password after checking FSA_PASSWORD_LENGTH and FSA_PASSWORD_RE (400 when weak). */
 	hashPassword(password: string): Promise<string> {
 		return this.passwords.hashNew(password, this.hooks.passwordQuality)
 	}
 
-	/**
-	 * Check a login and password; throws 401 when they do not match, 429 when this login or
-	 * address failed too often. Answers at once when memory knows these very credentials.
-	 * @param address the client's address, for throttling
-	 */
 	checkUserPassword(login: string, password: string, address?: string): MaybePromise<void> {
 		return this.#credentials.check(login, password, address)
 	}
 
-	/** Verify a token for a realm (401 with the reason); at once when memory knows it. */
 	verifyToken(token: string, realm = this.settings.realm): MaybePromise<TokenIdentity> {
 		return this.#tokenValidation.verify(token, realm)
 	}
 
-	/**
-	 * Create a token for a user (FlaskSimpleAuth's `create_token`): fsa or JWT by
-	 * FSA_TOKEN_TYPE, valid FSA_TOKEN_DELAY minutes unless `delayMinutes` says otherwise.
-	 * @example const token = await auth.createToken(user, { delayMinutes: 10 })
-	 */
 	createToken(user: string, options: TokenOptions = {}): Promise<string> {
 		return this.#tokenValidation.create(user, options)
 	}
 
-	/**
-	 * Refuse a token from now until it expires (a logout), on every instance sharing the
-	 * cache's backend.
-	 */
 	revokeToken(token: string, realm = this.settings.realm): Promise<void> {
 		return this.#tokenValidation.revoke(token, realm)
 	}
 
-	/** Refuse every token of a user issued until now (a deleted or compromised account). */
 	revokeUser(login: string): Promise<void> {
 		return this.#tokenValidation.revokeUser(login)
 	}
 
-	/** Check every group of a route; 403 for the first the user is not in. */
 	checkGroups(user: string, groups: readonly string[]): Promise<void> {
 		return this.authorization.checkGroups(user, groups)
 	}
 
-	/** Check an object permission: null means no such object (FSA_NOT_FOUND_ERROR), false 403. */
 	checkPermission(user: string, permission: Permission, values: unknown[]): Promise<void> {
 		return this.authorization.checkPermission(user, permission, values)
 	}
 
-	/** Forget every cached entry (FlaskSimpleAuth's `clear_caches`). */
 	clearCaches(): Promise<void> {
 		return this.#uncache.clearCaches()
 	}
 
-	/**
-	 * Forget a user's version on every instance, once the application changed it: with
-	 * FSA_CACHE = "redis" each instance keeps versions in memory. Nothing to do otherwise.
-	 */
 	versionUncache(user: string): Promise<void> {
 		return this.#uncache.versionUncache(user)
 	}
 
-	/** Forget a user's cached password hash and verified credentials. */
 	passwordUncache(user: string): Promise<boolean> {
 		return this.#uncache.passwordUncache(user)
 	}
 
-	/** Forget a cached token validation. */
 	tokenUncache(token: string, realm?: string): Promise<boolean> {
 		return this.#uncache.tokenUncache(token, realm)
 	}
 
-	/** Forget a cached group check. */
 	groupUncache(user: string, group: string): Promise<boolean> {
 		return this.#uncache.groupUncache(user, group)
 	}
 
-	/** Forget a cached object permission. */
 	objectPermsUncache(
 		domain: string,
 		user: string,
@@ -322,17 +275,10 @@ export class SimpleAuth<Custom extends string = never> implements SchemeServices
 		return this.#uncache.objectPermsUncache(domain, user, values, mode)
 	}
 
-	/** Forget everything cached about a user: password, credentials, groups, permissions. Returns how many entries. */
 	authUncache(user: string): Promise<number> {
 		return this.#uncache.authUncache(user)
 	}
 
-	/**
-	 * Try the schemes in order; the first that finds valid credentials wins. Answers at once
-	 * while memory answers every scheme (known tokens and credentials), else with a promise.
-	 * @throws ErrorResponse 401: the reason given by the first scheme that found bad credentials,
-	 * or "missing authentication" when none found any
-	 */
 	authenticate(
 		input: AuthnInput,
 		schemes: readonly Scheme[],
