@@ -43,6 +43,11 @@ type RefusalStatuses = { 400: unknown; 401: unknown; 403: unknown; 404: unknown 
 /** Route options that declare `authz`, when the application uses `simpleAuth` (else never). */
 type Declared<Macro> = 'authz' extends keyof Macro ? { authz: AuthzRule } : never
 
+/** A route's options as Elysia takes them, when they declare `authz`. */
+type DeclaredInput<Metadata extends MetadataBase, Definitions extends DefinitionBase> = Metadata['macro'] &
+	InputSchema<keyof Definitions['typebox'] & string> &
+	Declared<Metadata['macro']>
+
 /** Elysia's macro context of a route, plus what the framework grants its handler. */
 type WithGrant<Context, Rule, Options> = {
 	response: Context extends { response: infer Response extends PossibleResponse } ? Response : {}
@@ -176,9 +181,7 @@ declare module 'elysia' {
 	> {
 		get<
 			const Path extends string,
-			const Input extends Metadata['macro'] &
-				InputSchema<keyof Definitions['typebox'] & string> &
-				Declared<Metadata['macro']>,
+			const Input extends DeclaredInput<Metadata, Definitions>,
 			const Schema extends RouteSchemaOf<A, Path, Input>,
 			const Decorator extends DecoratorOf<A>,
 			const Rule extends AuthzRule,
@@ -192,9 +195,7 @@ declare module 'elysia' {
 		): WithRoute<'get', A, Path, Schema, Context, Handle>
 		post<
 			const Path extends string,
-			const Input extends Metadata['macro'] &
-				InputSchema<keyof Definitions['typebox'] & string> &
-				Declared<Metadata['macro']>,
+			const Input extends DeclaredInput<Metadata, Definitions>,
 			const Schema extends RouteSchemaOf<A, Path, Input>,
 			const Decorator extends DecoratorOf<A>,
 			const Rule extends AuthzRule,
@@ -208,9 +209,7 @@ declare module 'elysia' {
 		): WithRoute<'post', A, Path, Schema, Context, Handle>
 		put<
 			const Path extends string,
-			const Input extends Metadata['macro'] &
-				InputSchema<keyof Definitions['typebox'] & string> &
-				Declared<Metadata['macro']>,
+			const Input extends DeclaredInput<Metadata, Definitions>,
 			const Schema extends RouteSchemaOf<A, Path, Input>,
 			const Decorator extends DecoratorOf<A>,
 			const Rule extends AuthzRule,
@@ -224,9 +223,7 @@ declare module 'elysia' {
 		): WithRoute<'put', A, Path, Schema, Context, Handle>
 		patch<
 			const Path extends string,
-			const Input extends Metadata['macro'] &
-				InputSchema<keyof Definitions['typebox'] & string> &
-				Declared<Metadata['macro']>,
+			const Input extends DeclaredInput<Metadata, Definitions>,
 			const Schema extends RouteSchemaOf<A, Path, Input>,
 			const Decorator extends DecoratorOf<A>,
 			const Rule extends AuthzRule,
@@ -240,9 +237,7 @@ declare module 'elysia' {
 		): WithRoute<'patch', A, Path, Schema, Context, Handle>
 		delete<
 			const Path extends string,
-			const Input extends Metadata['macro'] &
-				InputSchema<keyof Definitions['typebox'] & string> &
-				Declared<Metadata['macro']>,
+			const Input extends DeclaredInput<Metadata, Definitions>,
 			const Schema extends RouteSchemaOf<A, Path, Input>,
 			const Decorator extends DecoratorOf<A>,
 			const Rule extends AuthzRule,
@@ -256,9 +251,7 @@ declare module 'elysia' {
 		): WithRoute<'delete', A, Path, Schema, Context, Handle>
 		options<
 			const Path extends string,
-			const Input extends Metadata['macro'] &
-				InputSchema<keyof Definitions['typebox'] & string> &
-				Declared<Metadata['macro']>,
+			const Input extends DeclaredInput<Metadata, Definitions>,
 			const Schema extends RouteSchemaOf<A, Path, Input>,
 			const Decorator extends DecoratorOf<A>,
 			const Rule extends AuthzRule,
@@ -272,9 +265,7 @@ declare module 'elysia' {
 		): WithRoute<'options', A, Path, Schema, Context, Handle>
 		head<
 			const Path extends string,
-			const Input extends Metadata['macro'] &
-				InputSchema<keyof Definitions['typebox'] & string> &
-				Declared<Metadata['macro']>,
+			const Input extends DeclaredInput<Metadata, Definitions>,
 			const Schema extends RouteSchemaOf<A, Path, Input>,
 			const Decorator extends DecoratorOf<A>,
 			const Rule extends AuthzRule,
@@ -288,9 +279,7 @@ declare module 'elysia' {
 		): WithRoute<'head', A, Path, Schema, Context, Handle>
 		all<
 			const Path extends string,
-			const Input extends Metadata['macro'] &
-				InputSchema<keyof Definitions['typebox'] & string> &
-				Declared<Metadata['macro']>,
+			const Input extends DeclaredInput<Metadata, Definitions>,
 			const Schema extends RouteSchemaOf<A, Path, Input>,
 			const Decorator extends DecoratorOf<A>,
 			const Rule extends AuthzRule,
