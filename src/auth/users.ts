@@ -31,11 +31,7 @@ export class UserFacts {
 	readonly #versionKeys = new Map<string, string>()
 
 	#versionKey(login: string): string {
-		let key = this.#versionKeys.get(login)
-		if (key === undefined) {
-			key = remember(this.#versionKeys, login, this.cache.key('V', login))
-		}
-		return key
+		return this.#versionKeys.get(login) ?? remember(this.#versionKeys, login, this.cache.key('V', login))
 	}
 
 	/**

@@ -86,15 +86,14 @@ export class TokenValidation {
 	}
 
 	#keysOf(token: string): TokenKeys {
-		let keys = this.#tokenKeys.get(token)
-		if (keys === undefined) {
+		return (
+			this.#tokenKeys.get(token) ??
 			// a revoked token is kept by a fast hash: a collision could only refuse a token
-			keys = remember(this.#tokenKeys, token, {
+			remember(this.#tokenKeys, token, {
 				revoked: this.cache.key('r', Bun.hash(token).toString(36)),
 				byRealm: new Map()
 			})
-		}
-		return keys
+		)
 	}
 
 	/** The key of a token's verified identity. */
@@ -107,11 +106,7 @@ export class TokenValidation {
 
 	/** The key of a user's revocation time. */
 	#userRevokedKey(login: string): string {
-		let key = this.#userKeys.get(login)
-		if (key === undefined) {
-			key = remember(this.#userKeys, login, this.cache.key('R', login))
-		}
-		return key
+		return this.#userKeys.get(login) ?? remember(this.#userKeys, login, this.cache.key('R', login))
 	}
 
 	/**
